@@ -1,0 +1,1 @@
+"""newscrawl: a Scrapy crawler for the WORLD section of Caliber.az."""

@@ -1,0 +1,72 @@
+"""The article item loader: raw page parts in, a normalised ``Article`` out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itemloaders.processors import Join, MapCompose, TakeFirst
+from scrapy.loader import ItemLoader
+
+from newscrawl.items import Article
+from newscrawl.parsers import ArticlePage
+from newscrawl.processors import (
+    absolute_url,
+    author_from_byline,
+    cited_outlets,
+    clean_text,
+    decode_entities,
+    published_at,
+    style_background_url,
+    title_case,
+    unique,
+    views_count,
+)
+from newscrawl.site import LANGUAGE
+
+
+def _absolute(value: str, loader_context: dict[str, Any]) -> str:
+    return absolute_url(value, loader_context["page_url"])
+
+
+class ArticleLoader(ItemLoader):
+    """Normalises every field; a field nothing was found for keeps the item's ``None``."""
+
+    default_item_class = Article
+    default_output_processor = TakeFirst()
+
+    section_in = MapCompose(clean_text, title_case)
+    headline_in = MapCompose(decode_entities, clean_text)
+    published_at_in = MapCompose(published_at)
+    author_in = MapCompose(author_from_byline)
+    cited_sources_in = MapCompose(clean_text, cited_outlets)
+    cited_sources_out = unique
+    views_in = MapCompose(views_count)
+    body_in = MapCompose(clean_text)
+    body_out = Join("\n\n")
+    image_url_in = MapCompose(style_background_url, _absolute)
+
+
+def build_article(
+    page: ArticlePage,
+    *,
+    url: str,
+    slug: str,
+    crawled_at: str,
+    fallback_section: str | None = None,
+) -> Article:
+    """The ``Article`` for one parsed article page."""
+    loader = ArticleLoader(page_url=url)
+    loader.add_value("url", url)
+    loader.add_value("slug", slug)
+    loader.add_value("language", LANGUAGE)
+    loader.add_value("section", page.section or fallback_section)
+    loader.add_value("headline", page.headline)
+    loader.add_value("published_at", page.published)
+    loader.add_value("author", page.byline)
+    loader.add_value("cited_sources", page.paragraphs)
+    loader.add_value("views", page.views)
+    loader.add_value("body", page.paragraphs)
+    loader.add_value("image_url", page.cover_style)
+    loader.add_value("crawled_at", crawled_at)
+    article: Article = loader.load_item()
+    return article

@@ -1,0 +1,213 @@
+"""Page parsers: a listing page to its section cards, an article page to raw field values.
+
+They take a ``parsel.Selector`` and return plain data; normalisation is the loader's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from parsel import Selector
+
+from newscrawl.processors import author_from_byline, clean_text, is_signature, views_count
+from newscrawl.site import SiteScheme
+
+# Listing pages
+CARD = "div.float_block"
+# Cards in page furniture are not the section's (related stories, sidebars, menus).
+CARD_OUTSIDE_FURNITURE = (
+    "not(ancestor::header or ancestor::nav or ancestor::footer or ancestor::aside"
+    " or ancestor::*[contains(@class, 'related') or contains(@class, 'sidebar')"
+    " or contains(@class, 'last_news')])"
+)
+CARD_TITLE_LINK = "a[href]:has(.float_block_title)"
+CARD_ANY_LINK = "a[href]"
+CARD_TITLE = ".float_block_title"
+CARD_TIME = ".float_block_time"
+CARD_CATEGORY = ".float_block_category"
+CARD_CATEGORY_LINK = "a[href]:has(.float_block_category)"
+
+# Article pages
+ARTICLE_ROOT = ".post"
+HEADLINE = "h1.post_title"
+HEADLINE_META = "meta[property='og:title']::attr(content)"
+CATEGORY = ".post_categoty, .post_category"
+PUBLISHED = ".post_time"
+PUBLISHED_META = "meta[property='article:published_time']::attr(content)"
+COVER_STYLE = ".post_cover::attr(style)"
+BODY = ".post_body"
+EMBED_CLASSES = ("twitter-tweet", "instagram-media", "tiktok-embed", "telegram-post")
+BODY_PARAGRAPHS = (
+    ".//p[not(ancestor::blockquote[{embeds}])"
+    " and not(ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' ads ')"
+    " or contains(@class, 'related') or contains(@class, 'share')])]"
+).format(embeds=" or ".join(f"contains(@class, '{c}')" for c in EMBED_CLASSES))
+# Text of a paragraph without scripts; <br> kept as a line break.
+PARAGRAPH_TEXT = ".//text()[not(ancestor::script or ancestor::style)] | .//br"
+AUTHOR_ELEMENT = ".post [class*='author']"
+VIEWS = ".post_hits"
+VIEWS_LABELS = ("views", "просмотров")
+
+
+@dataclass(frozen=True)
+class Card:
+    """One article card of a listing page, as written on the page."""
+
+    href: str
+    title: str | None
+    time: str | None
+    category: str | None
+    category_href: str | None
+
+
+@dataclass(frozen=True)
+class ListedArticle:
+    """A section card resolved to the article it names."""
+
+    slug: str
+    title: str | None
+    time: str | None
+    category: str | None
+
+
+@dataclass
+class Listing:
+    """The section's articles on one listing page, and what else the page's cards named."""
+
+    articles: list[ListedArticle] = field(default_factory=list)
+    other_section: int = 0
+    not_article: int = 0
+
+
+@dataclass
+class ArticlePage:
+    """Raw text of an article page's parts, before normalisation."""
+
+    headline: str | None = None
+    published: str | None = None
+    section: str | None = None
+    cover_style: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
+    byline: str | None = None
+    views: str | None = None
+
+
+def _text(sel: Selector | None) -> str | None:
+    """All text below ``sel`` (scripts excluded), or ``None`` when there is no element."""
+    if sel is None:
+        return None
+    return "".join(sel.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall())
+
+
+def _first(sel: Selector, css: str) -> Selector | None:
+    found = sel.css(css)
+    return found[0] if found else None
+
+
+def parse_listing(sel: Selector) -> list[Card]:
+    """The article cards of a listing page's main content, in page order."""
+    cards = []
+    for block in sel.css(CARD).xpath(f"self::*[{CARD_OUTSIDE_FURNITURE}]"):
+        href = block.css(CARD_TITLE_LINK).attrib.get("href") or block.css(CARD_ANY_LINK).attrib.get(
+            "href"
+        )
+        if not href:
+            continue
+        cards.append(
+            Card(
+                href=href,
+                title=_text(_first(block, CARD_TITLE)),
+                time=_text(_first(block, CARD_TIME)),
+                category=_text(_first(block, CARD_CATEGORY)),
+                category_href=block.css(CARD_CATEGORY_LINK).attrib.get("href"),
+            )
+        )
+    return cards
+
+
+def card_in_section(card: Card, scheme: SiteScheme, page_url: str) -> bool:
+    """Cards without a category label count as the section's; labelled ones must match it."""
+    if card.category_href is not None:
+        return scheme.is_section_link(card.category_href, page_url)
+    label = clean_text(card.category or "")
+    return label is None or label.casefold() == scheme.section_label.casefold()
+
+
+def parse_section_listing(sel: Selector, scheme: SiteScheme, page_url: str) -> Listing:
+    """The section's own articles on a listing page, in page order."""
+    listing = Listing()
+    for card in parse_listing(sel):
+        if not card_in_section(card, scheme, page_url):
+            listing.other_section += 1
+            continue
+        slug = scheme.article_slug(card.href, page_url)
+        if slug is None:
+            listing.not_article += 1
+            continue
+        listing.articles.append(
+            ListedArticle(slug, clean_text(card.title or ""), card.time, card.category)
+        )
+    return listing
+
+
+def _paragraph_lines(p: Selector) -> list[str]:
+    lines = [""]
+    for node in p.xpath(PARAGRAPH_TEXT):
+        if isinstance(node.root, str):
+            lines[-1] += node.root
+        else:
+            lines.append("")
+    return lines
+
+
+def _split_trailer(paragraphs: list[list[str]]) -> tuple[list[str], str | None, str | None]:
+    """Take the byline, signature and views lines off the end of the body paragraphs.
+
+    Returns the body paragraphs (lines joined, empty ones dropped), the byline and the views.
+    """
+    lines = [
+        (index, text)
+        for index, para in enumerate(paragraphs)
+        for text in map(clean_text, para)
+        if text is not None
+    ]
+    byline: str | None = None
+    views: str | None = None
+    while lines:
+        last = lines[-1][1]
+        if is_signature(last):
+            pass
+        elif views is None and last.lower().startswith(VIEWS_LABELS) and views_count(last):
+            views = last
+        elif byline is None and author_from_byline(last) is not None:
+            byline = last
+        else:
+            break
+        lines.pop()
+    body: dict[int, list[str]] = {}
+    for index, text in lines:
+        body.setdefault(index, []).append(text)
+    return [" ".join(para) for para in body.values()], byline, views
+
+
+def parse_article(sel: Selector) -> ArticlePage:
+    """The raw parts of an article page; absent parts are ``None`` (or empty)."""
+    root = _first(sel, ARTICLE_ROOT) or sel
+    body_root = _first(root, BODY)
+    paragraphs: Iterable[Selector] = body_root.xpath(BODY_PARAGRAPHS) if body_root else ()
+    body, byline, views_in_body = _split_trailer([_paragraph_lines(p) for p in paragraphs])
+    if not body and body_root is not None:
+        lines = _paragraph_lines(body_root)
+        body, byline, views_in_body = _split_trailer([[line] for line in lines])
+    if byline is None:
+        byline = _text(_first(sel, AUTHOR_ELEMENT))
+    return ArticlePage(
+        headline=_text(_first(root, HEADLINE)) or sel.css(HEADLINE_META).get(),
+        published=_text(_first(root, PUBLISHED)) or sel.css(PUBLISHED_META).get(),
+        section=_text(_first(root, CATEGORY)),
+        cover_style=root.css(COVER_STYLE).get(),
+        paragraphs=body,
+        byline=byline,
+        views=_text(_first(root, VIEWS)) or views_in_body,
+    )

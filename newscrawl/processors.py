@@ -1,0 +1,247 @@
+"""Pure normalisers for article fields, used as item-loader processors.
+
+Each takes a raw string scraped from a page and returns clean data or ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from urllib.parse import urljoin
+
+from dateutil import parser as dateutil_parser
+from w3lib.html import replace_entities
+
+from newscrawl.site import SIGNATURE, SITE_TZ
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+_MONTH_NAMES = (
+    # English, then Russian genitive (as the Russian site prints them, capitalised).
+    ("january", "января"),
+    ("february", "февраля"),
+    ("march", "марта"),
+    ("april", "апреля"),
+    ("may", "мая"),
+    ("june", "июня"),
+    ("july", "июля"),
+    ("august", "августа"),
+    ("september", "сентября"),
+    ("october", "октября"),
+    ("november", "ноября"),
+    ("december", "декабря"),
+)
+MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names}
+SITE_DATE_RE = re.compile(r"(\d{1,2})\s+([^\W\d_]+)\.?,?\s+(\d{4}),?\s+(\d{1,2}):(\d{2})")
+BYLINE_RE = re.compile(r"^by\s*:?\s+(?P<name>\S.*)$", re.IGNORECASE)
+MAX_AUTHOR_LENGTH = 80
+ATTRIBUTION_RE = re.compile(
+    r"Caliber\.?Az\s+(?:reports|reported|informs|writes)\s*,?\s+citing\s+(?P<outlets>.+)",
+    re.IGNORECASE,
+)
+# An outlet list ends at a sentence stop; "U.S." style initials are not a stop.
+_SENTENCE_END_RE = re.compile(r"(?<!\b[A-Z])[.!?;:](?=\s|$)|\s[-–—(]\s?|\s*\(")
+_OUTLET_SPLIT_RE = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
+VIEWS_RE = re.compile(r"\d[\d\s\u00a0\u202f,.'’]*")
+STYLE_URL_RE = re.compile(r"url\(\s*(['\"]?)(?P<url>[^'\")]+?)\1\s*\)", re.IGNORECASE)
+
+
+def clean_text(value: str) -> str | None:
+    """Collapse all whitespace (NBSP, newlines, tabs) to single spaces and trim; ``None`` if empty.
+
+    >>> clean_text("  WSJ:\\u00a0Russian\\n forces\\t ")
+    'WSJ: Russian forces'
+    >>> clean_text("\\u00a0 \\u200b") is None
+    True
+    """
+    text = " ".join(value.translate(_INVISIBLE).split())
+    return text or None
+
+
+def decode_entities(value: str) -> str:
+    """Decode entities left encoded in text (pages that escape twice).
+
+    >>> decode_entities("Trump &amp; Putin &quot;talk&quot; &#8212; again")
+    'Trump & Putin "talk" — again'
+    """
+    return replace_entities(value) if "&" in value else value
+
+
+def title_case(value: str) -> str:
+    """Title-case a category label word by word.
+
+    >>> title_case("WORLD"), title_case("south caucasus")
+    ('World', 'South Caucasus')
+    """
+    return " ".join(word.capitalize() for word in value.split(" "))
+
+
+def parse_site_datetime(value: str) -> datetime | None:
+    """Read the site's ``DD Month YYYY HH:MM`` (English or Russian) as Asia/Baku time.
+
+    >>> parse_site_datetime("07 November 2025 11:03").isoformat()
+    '2025-11-07T11:03:00+04:00'
+    >>> parse_site_datetime("25 Июня 2026 17:24").isoformat()
+    '2026-06-25T17:24:00+04:00'
+
+    ISO 8601 is read as such, other spellings through ``dateutil`` (day first); an explicit
+    offset is converted:
+
+    >>> parse_site_datetime("2025-11-07 09:03+02:00").isoformat()
+    '2025-11-07T11:03:00+04:00'
+    >>> parse_site_datetime("07.11.2025 11:03").isoformat()
+    '2025-11-07T11:03:00+04:00'
+    >>> parse_site_datetime("yesterday") is None
+    True
+    """
+    match = SITE_DATE_RE.search(value)
+    if match is not None:
+        day, month_name, year, hour, minute = match.groups()
+        month = MONTHS.get(month_name.lower())
+        if month is not None:
+            try:
+                return datetime(int(year), month, int(day), int(hour), int(minute), tzinfo=SITE_TZ)
+            except ValueError:
+                return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        try:
+            parsed = dateutil_parser.parse(value, dayfirst=True)
+        except (ValueError, OverflowError):
+            return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=SITE_TZ)
+    return parsed.astimezone(SITE_TZ)
+
+
+def published_at(value: str) -> str | None:
+    """The publication time as ISO 8601 with the site's offset.
+
+    >>> published_at("07 November 2025 11:03")
+    '2025-11-07T11:03:00+04:00'
+    >>> published_at("7 November 2025, 9:05")
+    '2025-11-07T09:05:00+04:00'
+    """
+    parsed = parse_site_datetime(value)
+    return parsed.isoformat() if parsed is not None else None
+
+
+def is_signature(value: str) -> bool:
+    """Whether a line is the outlet's signature rather than a person.
+
+    >>> is_signature("CALIBER.AZ"), is_signature("Caliber Az."), is_signature("Aghakazim Guliyev")
+    (True, True, False)
+    """
+    return re.sub(r"[\W_]", "", value).lower() == re.sub(r"[\W_]", "", SIGNATURE).lower()
+
+
+def author_from_byline(value: str) -> str | None:
+    """The name in a ``By <Name>`` byline, in any case and spacing; ``None`` if it is not one.
+
+    >>> author_from_byline("By Aghakazim Guliyev")
+    'Aghakazim Guliyev'
+    >>> author_from_byline("BY  Leyla   Mammadova.")
+    'Leyla Mammadova'
+    >>> author_from_byline("by: Ramin Aliyev")
+    'Ramin Aliyev'
+    >>> author_from_byline("By Caliber.Az") is None
+    True
+    >>> author_from_byline("Bystanders were hurt") is None
+    True
+    >>> author_from_byline("By the end of the week, prices had risen by a third.") is None
+    True
+    """
+    text = clean_text(value)
+    if text is None:
+        return None
+    match = BYLINE_RE.match(text)
+    if match is None:
+        return None
+    name = match["name"].rstrip(" .,;:")
+    if not name or is_signature(name) or len(name) > MAX_AUTHOR_LENGTH:
+        return None
+    # A sentence that happens to start with "By" has lower-case words or a clause.
+    if "," in name or not all(
+        word[:1].isupper() or word in _NAME_PARTICLES for word in name.split()
+    ):
+        return None
+    return name
+
+
+_NAME_PARTICLES = frozenset(
+    {"and", "de", "van", "von", "der", "al", "el", "bin", "ibn", "la", "le"}
+)
+
+
+def cited_outlets(value: str) -> list[str]:
+    """The outlets named in a ``Caliber.Az reports, citing …`` sentence, in order.
+
+    >>> cited_outlets("…to slow the advance, Caliber.Az reports, citing The Wall Street Journal.")
+    ['The Wall Street Journal']
+    >>> cited_outlets("It was cut, Caliber.Az reports citing Reuters and the Associated Press.")
+    ['Reuters', 'the Associated Press']
+    >>> cited_outlets("Caliber.Az reports, citing Bloomberg, Reuters and Financial Times. More.")
+    ['Bloomberg', 'Reuters', 'Financial Times']
+    >>> cited_outlets("Caliber.Az reports, citing U.S. News & World Report")
+    ['U.S. News', 'World Report']
+    >>> cited_outlets("The minister said so on Friday.")
+    []
+    """
+    found: list[str] = []
+    for match in ATTRIBUTION_RE.finditer(value):
+        outlets = match["outlets"]
+        stop = _SENTENCE_END_RE.search(outlets)
+        if stop is not None:
+            outlets = outlets[: stop.start()]
+        for part in _OUTLET_SPLIT_RE.split(outlets):
+            name = part.strip(" \"'“”«»")
+            if name and name not in found:
+                found.append(name)
+    return found
+
+
+def views_count(value: str) -> int | None:
+    """The number in ``Views: N``, thousands separators removed; ``None`` when there is none.
+
+    >>> views_count("Views: 96"), views_count("Views: 1 234"), views_count("Views: 12\\u00a0345")
+    (96, 1234, 12345)
+    >>> views_count("Views: 3,456"), views_count("Просмотров: 1.179"), views_count("Views:")
+    (3456, 1179, None)
+    """
+    match = VIEWS_RE.search(value)
+    if match is None:
+        return None
+    digits = re.sub(r"\D", "", match.group())
+    return int(digits) if digits else None
+
+
+def style_background_url(value: str) -> str | None:
+    """The URL in a ``background-image:url(…)`` style, quoted or not.
+
+    >>> style_background_url("background-image:url('/media/photos/original/x.webp')")
+    '/media/photos/original/x.webp'
+    >>> style_background_url("color: red") is None
+    True
+    """
+    match = STYLE_URL_RE.search(value)
+    return match["url"].strip() if match is not None else None
+
+
+def absolute_url(value: str, base: str) -> str:
+    """Resolve a possibly relative URL against the page it was found on.
+
+    >>> absolute_url("/media/a.webp", "http://127.0.0.1:8080/en/post/x")
+    'http://127.0.0.1:8080/media/a.webp'
+    """
+    return urljoin(base, value)
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    """Keep the first of each value, in order.
+
+    >>> unique(["Reuters", "AP", "Reuters"])
+    ['Reuters', 'AP']
+    """
+    return list(dict.fromkeys(values))

@@ -1,0 +1,41 @@
+"""Scrapy settings of the newscrawl project; every one can be overridden with ``-s NAME=value``."""
+
+from newscrawl.items import FIELDS
+
+BOT_NAME = "newscrawl"
+SPIDER_MODULES = ["newscrawl.spiders"]
+NEWSPIDER_MODULE = "newscrawl.spiders"
+
+# Where the dataset goes: one JSON article per line, appended run after run.
+JSONL_PATH = "data/caliber_world.jsonl"
+
+# The site's URL scheme (see newscrawl/site.py and SITE.md); change here if the live site moves.
+CALIBER_SECTION_PATH = "/en/category/world"
+CALIBER_SECTION_LABEL = "WORLD"
+CALIBER_PAGE_PARAM = "page"
+# Paging stops after this many listing pages in a row show no section card.
+CALIBER_EMPTY_PAGES_TO_STOP = 2
+
+# Politeness
+NEWSCRAWL_CONTACT = "set NEWSCRAWL_CONTACT to an address the site can reach you at"
+USER_AGENT = "newscrawl/0.1 (+https://github.com/newscrawl/newscrawl)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+ITEM_PIPELINES = {
+    "newscrawl.pipelines.DedupePipeline": 100,
+    "newscrawl.pipelines.JsonlWriterPipeline": 800,
+}
+
+# Scrapy's own feed exports (-o / -O) write the same keys in the same order.
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORT_FIELDS = list(FIELDS)
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = "INFO"

@@ -1,0 +1,105 @@
+"""Everything assumed about Caliber.az's URLs and clock, in one place (see SITE.md).
+
+Settings named ``CALIBER_*`` override these defaults when the live site disagrees.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta, timezone
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+DEFAULT_BASE_URL = "https://caliber.az"
+SECTION_PATH = "/en/category/world"
+SECTION_LABEL = "WORLD"
+PAGE_PARAM = "page"
+ARTICLE_PATH_RE = r"^/en/post/(?P<slug>[^/?#]+)/?$"
+LANGUAGE = "en"
+SIGNATURE = "Caliber.Az"
+# Asia/Baku has been UTC+04:00 all year since 2016; the site prints no zone.
+SITE_TZ = timezone(timedelta(hours=4), "Asia/Baku")
+# Hosts whose article links name the same article as the crawled host (cards link absolutely).
+SITE_HOSTS = frozenset({"caliber.az", "www.caliber.az"})
+
+
+@dataclass(frozen=True)
+class SiteScheme:
+    """The section's URL scheme on one crawled host."""
+
+    base_url: str
+    section_path: str = SECTION_PATH
+    section_label: str = SECTION_LABEL
+    page_param: str = PAGE_PARAM
+    article_path_re: str = ARTICLE_PATH_RE
+
+    @classmethod
+    def from_settings(cls, base_url: str, settings: Any) -> SiteScheme:
+        """Build the scheme for ``base_url`` with ``CALIBER_*`` overrides from Scrapy settings."""
+        return cls(
+            base_url=base_url.rstrip("/"),
+            section_path=settings.get("CALIBER_SECTION_PATH", SECTION_PATH),
+            section_label=settings.get("CALIBER_SECTION_LABEL", SECTION_LABEL),
+            page_param=settings.get("CALIBER_PAGE_PARAM", PAGE_PARAM),
+            article_path_re=settings.get("CALIBER_ARTICLE_PATH_RE", ARTICLE_PATH_RE),
+        )
+
+    @property
+    def host(self) -> str:
+        """The crawled host (with port), e.g. ``caliber.az`` or ``127.0.0.1:8080``."""
+        return urlsplit(self.base_url).netloc
+
+    @property
+    def section_url(self) -> str:
+        """The section's first listing page."""
+        return self.base_url + self.section_path
+
+    def listing_url(self, page: int) -> str:
+        """URL of listing page ``page`` (1-based).
+
+        >>> s = SiteScheme("https://caliber.az")
+        >>> s.listing_url(1), s.listing_url(3)
+        ('https://caliber.az/en/category/world', 'https://caliber.az/en/category/world?page=3')
+        """
+        if page <= 1:
+            return self.section_url
+        return f"{self.section_url}?{self.page_param}={page}"
+
+    def article_url(self, slug: str) -> str:
+        """Canonical URL of the article ``slug`` on the crawled host."""
+        return f"{self.base_url}/en/post/{slug}"
+
+    def article_slug(self, href: str, page_url: str) -> str | None:
+        """The slug an article link names, or ``None`` for anything else or another host.
+
+        Relative links, tracking queries, fragments and a trailing slash name the same article:
+
+        >>> s = SiteScheme("http://127.0.0.1:8080")
+        >>> page = "http://127.0.0.1:8080/en/category/world"
+        >>> s.article_slug("/en/post/a-b?utm_source=x#top", page)
+        'a-b'
+        >>> s.article_slug("https://caliber.az/en/post/a-b/", page)
+        'a-b'
+        >>> s.article_slug("https://evil.example/en/post/a-b", page) is None
+        True
+        >>> s.article_slug("/en/category/politics", page) is None
+        True
+        """
+        parts = urlsplit(urljoin(page_url, href.strip()))
+        if parts.scheme not in ("http", "https"):
+            return None
+        if parts.netloc != self.host and parts.hostname not in SITE_HOSTS:
+            return None
+        match = re.match(self.article_path_re, parts.path)
+        if match is None:
+            return None
+        return unquote(match["slug"])
+
+    def is_section_link(self, href: str, page_url: str) -> bool:
+        """Whether ``href`` points at this section's listing (on any of the site's hosts).
+
+        >>> SiteScheme("https://caliber.az").is_section_link("/en/category/world/", "https://caliber.az/")
+        True
+        """
+        return urlsplit(urljoin(page_url, href.strip())).path.rstrip("/") == self.section_path

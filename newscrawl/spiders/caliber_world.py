@@ -1,0 +1,181 @@
+"""The ``caliber_world`` spider: routes listing pages and article pages, nothing more."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from newscrawl.arguments import CrawlArguments
+from newscrawl.items import Article
+from newscrawl.loaders import build_article
+from newscrawl.parsers import ListedArticle, parse_article, parse_section_listing
+from newscrawl.processors import parse_site_datetime
+from newscrawl.site import SiteScheme
+
+STATS = "caliber_world"
+REQUIRED_FIELDS = ("headline", "published_at", "section", "body")
+OPTIONAL_FIELDS = ("author", "views", "image_url")
+
+
+def failure_kind(failure: Failure) -> str:
+    """A short name for why a request failed: ``http_404``, ``TimeoutError``, ..."""
+    if isinstance(failure.value, HttpError):
+        return f"http_{failure.value.response.status}"
+    return type(failure.value).__name__
+
+
+def utc_now() -> str:
+    """The current time in UTC, ISO 8601 with ``Z``."""
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class CaliberWorldSpider(scrapy.Spider):
+    """Walks the WORLD section page by page and yields one ``Article`` per card."""
+
+    name = "caliber_world"
+    # Slugs already in the dataset; the JSONL writer fills this in when the spider opens.
+    stored: Collection[str] = frozenset()
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        max_pages: str | None = None,
+        since: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.args = CrawlArguments.parse(base_url=base_url, max_pages=max_pages, since=since)
+        self.scheme: SiteScheme = SiteScheme(self.args.base_url)
+        self.allowed_domains = [self.scheme.host.rsplit(":", 1)[0].strip("[]")]
+        self.requested: set[str] = set()
+        self.empty_pages = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> CaliberWorldSpider:
+        spider: CaliberWorldSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider.scheme = SiteScheme.from_settings(spider.args.base_url, crawler.settings)
+        return spider
+
+    def count(self, key: str, value: int = 1) -> None:
+        """Add to a ``caliber_world/...`` stat."""
+        self.crawler.stats.inc_value(f"{STATS}/{key}", value)
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.logger.info(
+            "Crawling %s (max_pages=%s, since=%s, %d articles already stored)",
+            self.scheme.section_url,
+            self.args.max_pages,
+            self.args.since.isoformat() if self.args.since else None,
+            len(self.stored),
+        )
+        yield self.listing_request(1)
+
+    def listing_request(self, page: int) -> scrapy.Request:
+        return scrapy.Request(
+            self.scheme.listing_url(page),
+            callback=self.parse_listing,
+            errback=self.listing_failed,
+            cb_kwargs={"page": page},
+            priority=10,
+            dont_filter=True,
+        )
+
+    def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
+        self.count("listing_pages")
+        if not isinstance(response, TextResponse):
+            self.count("errors/listing_not_html")
+            self.logger.warning("Listing page is not HTML: %s", response.url)
+            yield from self.next_listing(page, [])
+            return
+        listing = parse_section_listing(response.selector, self.scheme, response.url)
+        self.count("cards_other_section", listing.other_section)
+        self.count("cards_not_article", listing.not_article)
+        for card in listing.articles:
+            if card.slug in self.requested:
+                self.count("cards_duplicate")
+                continue
+            self.requested.add(card.slug)
+            if self.is_before_since(card.time):
+                self.count("cards_before_since")
+                continue
+            if card.slug in self.stored:
+                self.count("articles_already_stored")
+                continue
+            yield scrapy.Request(
+                self.scheme.article_url(card.slug),
+                callback=self.parse_article,
+                errback=self.article_failed,
+                cb_kwargs={"slug": card.slug, "card_section": card.category},
+            )
+        yield from self.next_listing(page, listing.articles)
+
+    def is_before_since(self, shown_time: str | None) -> bool:
+        """Whether a time as the site shows it is older than ``since`` (unknown times are not)."""
+        if self.args.since is None or not shown_time:
+            return False
+        published = parse_site_datetime(shown_time)
+        return published is not None and published < self.args.since
+
+    def next_listing(self, page: int, cards: list[ListedArticle]) -> Iterator[scrapy.Request]:
+        """Request the next listing page unless the section, ``max_pages`` or ``since`` ends it."""
+        if cards:
+            self.empty_pages = 0
+        else:
+            self.empty_pages += 1
+        if self.args.max_pages is not None and page >= self.args.max_pages:
+            self.logger.info("Stopping at page %d: max_pages reached", page)
+            return
+        if self.empty_pages >= self.settings.getint("CALIBER_EMPTY_PAGES_TO_STOP", 2):
+            self.logger.info(
+                "Stopping at page %d: no cards on the last %d pages", page, self.empty_pages
+            )
+            return
+        if (
+            cards
+            and self.args.since is not None
+            and all(self.is_before_since(card.time) for card in cards)
+        ):
+            self.logger.info("Stopping at page %d: every card is older than since", page)
+            return
+        yield self.listing_request(page + 1)
+
+    def listing_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        request: scrapy.Request = failure.request  # type: ignore[attr-defined]
+        self.count(f"errors/listing_{failure_kind(failure)}")
+        self.logger.error("Listing page failed (%s): %s", failure.getErrorMessage(), request.url)
+        yield from self.next_listing(request.cb_kwargs["page"], [])
+
+    def parse_article(
+        self, response: Response, slug: str, card_section: str | None
+    ) -> Iterator[Article]:
+        if not isinstance(response, TextResponse):
+            self.count("errors/article_not_html")
+            self.logger.warning("Article page is not HTML: %s", response.url)
+            return
+        article = build_article(
+            parse_article(response.selector),
+            url=self.scheme.article_url(slug),
+            slug=slug,
+            crawled_at=utc_now(),
+            fallback_section=card_section,
+        )
+        missing = [name for name in REQUIRED_FIELDS if not getattr(article, name)]
+        for name in missing:
+            self.count(f"field_missing/{name}")
+        if missing:
+            self.logger.warning("Article lacks %s: %s", ", ".join(missing), response.url)
+        if self.is_before_since(article.published_at):
+            self.count("articles_before_since")
+            return
+        yield article
+
+    def article_failed(self, failure: Failure) -> None:
+        self.count(f"errors/article_{failure_kind(failure)}")
+        request: scrapy.Request = failure.request  # type: ignore[attr-defined]
+        self.logger.error("Article page failed (%s): %s", failure.getErrorMessage(), request.url)
