@@ -5,6 +5,8 @@ from newscrawl.items import FIELDS
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.spiders"
+# Our `crawl` exits non-zero on bad arguments (one line) and on any close but "finished".
+COMMANDS_MODULE = "newscrawl.commands"
 
 # Where the dataset goes: one JSON article per line, appended run after run.
 JSONL_PATH = "data/caliber_world.jsonl"

@@ -57,6 +57,15 @@ class CaliberWorldSpider(scrapy.Spider):
         self.empty_pages = 0
 
     @classmethod
+    def check_arguments(cls, **kwargs: str) -> None:
+        """Raise ``BadArgumentError`` for arguments this spider cannot run with."""
+        CrawlArguments.parse(
+            base_url=kwargs.get("base_url"),
+            max_pages=kwargs.get("max_pages"),
+            since=kwargs.get("since"),
+        )
+
+    @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> CaliberWorldSpider:
         spider: CaliberWorldSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.scheme = SiteScheme.from_settings(spider.args.base_url, crawler.settings)

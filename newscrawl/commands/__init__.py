@@ -1,0 +1,1 @@
+"""Project commands that replace Scrapy's own where the project needs more."""

@@ -1,0 +1,293 @@
+"""A loopback HTTP server for a local replica of the Caliber.az WORLD section.
+
+The server only speaks HTTP; what it answers comes from a ``Site`` (here: ``DirectorySite``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import string
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from socketserver import TCPServer
+from types import TracebackType
+from typing import Any, Protocol, Self
+from urllib.parse import parse_qs, unquote, urlsplit
+
+HTML = "text/html; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
+
+#: The saved pages bundled with the package.
+SITE_DIR = Path(__file__).resolve().parent / "site"
+
+#: Path of the section on the live site (and in the replica).
+SECTION_PATH = "/en/category/world"
+#: Prefix of English article paths; the slug follows it.
+POST_PREFIX = "/en/post/"
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_PAGE = re.compile(r"[0-9]{1,9}")
+
+_NOT_FOUND_BODY = (
+    b'<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
+    b"<title>Page not found | Caliber.Az</title></head>\n"
+    b'<body><div class="not_found"><h1>404</h1><p>Page not found</p></div></body>\n</html>\n'
+)
+
+
+@dataclass(frozen=True)
+class Response:
+    """What a site answers to one request; the server adds Content-Length itself."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = HTML
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class Site(Protocol):
+    """Something the replica can serve: answers a GET for a path and its query."""
+
+    def resolve(self, path: str, query: dict[str, list[str]]) -> Response:
+        """Answer ``path`` (percent-decoded, no query) given ``query`` as from ``parse_qs``."""
+        ...
+
+
+def not_found() -> Response:
+    """The replica's 404: a small HTML page."""
+    return Response(404, _NOT_FOUND_BODY)
+
+
+class DirectorySite:
+    """Serves saved pages from a folder laid out like the live site's paths.
+
+    ``/en/category/world[?page=N]`` → ``en/category/world/page-N.html`` (missing: the empty listing
+    rendered from ``empty.html``, ``${page}`` substituted), ``/en/post/<slug>`` →
+    ``en/post/<slug>.html``, ``/robots.txt`` → ``robots.txt``; everything else is a 404.
+    Files are read on every request, so pages written into the folder are served at once.
+    """
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root).resolve()
+        self.section_dir = self.root / "en" / "category" / "world"
+        self.post_dir = self.root / "en" / "post"
+
+    def resolve(self, path: str, query: dict[str, list[str]]) -> Response:
+        """Route ``path`` to a saved file (see the class docstring)."""
+        if path == "/robots.txt":
+            return self._file(self.root / "robots.txt", TEXT)
+        if len(path) > 1 and path.endswith("/"):
+            path = path[:-1]
+        if path == SECTION_PATH:
+            return self._listing(query.get("page", ["1"])[0])
+        if path.startswith(POST_PREFIX):
+            slug = path.removeprefix(POST_PREFIX)
+            if _SLUG.fullmatch(slug):
+                return self._file(self.post_dir / f"{slug}.html", HTML)
+        return not_found()
+
+    def _listing(self, raw_page: str) -> Response:
+        if not _PAGE.fullmatch(raw_page) or int(raw_page) < 1:
+            return not_found()
+        page = int(raw_page)
+        saved = self._read(self.section_dir / f"page-{page}.html")
+        if saved is not None:
+            return Response(200, saved)
+        template = self._read(self.section_dir / "empty.html")
+        if template is None:
+            return not_found()
+        text = string.Template(template.decode("utf-8")).safe_substitute(page=str(page))
+        return Response(200, text.encode("utf-8"))
+
+    def _file(self, path: Path, content_type: str) -> Response:
+        body = self._read(path)
+        if body is None:
+            return not_found()
+        return Response(200, body, content_type)
+
+    def _read(self, path: Path) -> bytes | None:
+        resolved = path.resolve()
+        if not resolved.is_relative_to(self.root) or not resolved.is_file():
+            return None
+        return resolved.read_bytes()
+
+
+def default_site() -> DirectorySite:
+    """The bundled replica of the section (``newscrawl/replica/site/``)."""
+    return DirectorySite(SITE_DIR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "replica/1.0"
+    sys_version = ""
+    # An idle keep-alive connection is closed after this many seconds.
+    timeout = 60
+    server: _HTTPServer
+
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def _answer(self, *, send_body: bool) -> None:
+        path, _, raw_query = self.path.partition("?")
+        if not path.startswith("/"):  # absolute-form request target
+            parts = urlsplit(self.path)
+            path, raw_query = parts.path or "/", parts.query
+        query = parse_qs(raw_query, keep_blank_values=True)
+        try:
+            response = self.server.site.resolve(unquote(path), query)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            response = Response(500, b"internal error\n", TEXT)
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if send_body:
+            self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        site: Site,
+        *,
+        verbose: bool,
+        on_connection: Callable[[socket.socket], None] | None,
+    ) -> None:
+        self.site = site
+        self.verbose = verbose
+        self.on_connection = on_connection
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind would look up the host's FQDN, which can be slow; skip it.
+        TCPServer.server_bind(self)
+        host, port = self.socket.getsockname()[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, address = super().get_request()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self._open_lock:
+            self._open.add(sock)
+        if self.on_connection is not None:
+            try:
+                self.on_connection(sock)
+            except Exception:
+                traceback.print_exc(file=sys.stderr)
+        return sock, address
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_open_connections(self) -> None:
+        """Wake every handler waiting on a keep-alive connection, so that it ends."""
+        with self._open_lock:
+            open_sockets = list(self._open)
+        for sock in open_sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError) and not self.verbose:
+            return  # the client went away: not worth a traceback
+        super().handle_error(request, client_address)
+
+
+class ReplicaServer:
+    """Serves a ``Site`` on ``host:port`` (port 0: any free port) from a background thread.
+
+    The socket is bound on construction, so ``port`` and ``base_url`` are known at once;
+    ``start()`` begins serving and ``stop()`` (or leaving the ``with`` block) ends it,
+    closing the listening socket and every open connection.
+    """
+
+    def __init__(
+        self,
+        site: Site,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        verbose: bool = False,
+        on_connection: Callable[[socket.socket], None] | None = None,
+    ) -> None:
+        """``verbose`` logs each request to stderr; ``on_connection`` sees each accepted socket."""
+        self._httpd = _HTTPServer((host, port), site, verbose=verbose, on_connection=on_connection)
+        self.host = host
+        self.port: int = self._httpd.server_port
+        self.base_url = f"http://{host}:{self.port}"
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    @property
+    def site(self) -> Site:
+        """The site being served."""
+        return self._httpd.site
+
+    @property
+    def running(self) -> bool:
+        """Whether the server has been started and not yet stopped."""
+        return self._thread is not None and not self._closed
+
+    def start(self) -> Self:
+        """Begin serving in a daemon thread."""
+        if self._closed or self._thread is not None:
+            raise RuntimeError("a ReplicaServer can be started only once")
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"replica-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close open connections and release the port; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+        self._httpd.close_open_connections()
+        self._httpd.server_close()
+
+    def __enter__(self) -> Self:
+        if self._thread is None:
+            self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

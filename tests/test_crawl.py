@@ -1,0 +1,162 @@
+"""End to end: ``scrapy crawl caliber_world`` as a subprocess against the bundled replica."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newscrawl.items import FIELDS
+from newscrawl.replica import ReplicaServer, default_site
+from tests.conftest import REPLICA_SITE, load_json
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=INFO"]
+
+
+@pytest.fixture(scope="module")
+def replica() -> Iterator[ReplicaServer]:
+    with ReplicaServer(default_site()) as server:
+        yield server
+
+
+def crawl(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
+    command = [sys.executable, "-m", "scrapy", "crawl", "caliber_world", *FAST, *args]
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def expected_articles(base_url: str) -> dict[str, dict[str, Any]]:
+    """The replica's expected items, keyed by slug, on the replica's host."""
+    slugs = load_json(REPLICA_SITE / "en" / "category" / "world" / "expected-slugs.json")
+    expected = {}
+    for slug in slugs:
+        item = load_json(REPLICA_SITE / "en" / "post" / f"{slug}.expected.json")
+        item["url"] = item["url"].replace("https://caliber.az", base_url)
+        expected[slug] = item
+    return expected
+
+
+def assert_matches_replica(items: list[dict[str, Any]], base_url: str) -> None:
+    expected = expected_articles(base_url)
+    assert [item["slug"] for item in items if item["slug"] not in expected] == []
+    assert sorted(item["slug"] for item in items) == sorted(expected)
+    started = datetime.now(UTC) - timedelta(minutes=10)
+    for item in items:
+        assert tuple(item) == FIELDS
+        crawled_at = datetime.fromisoformat(item.pop("crawled_at"))
+        assert crawled_at.utcoffset() == timedelta(0)
+        assert started < crawled_at <= datetime.now(UTC)
+        want = expected[item["slug"]]
+        for key in want:
+            assert item[key] == want[key], f"{item['slug']}: field {key!r}"
+
+
+def test_crawl_writes_every_article_once_and_a_second_run_adds_nothing(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    dataset = tmp_path / "new" / "dir" / "out.jsonl"
+    first = crawl("-a", f"base_url={replica.base_url}", "-s", f"JSONL_PATH={dataset}")
+    assert first.returncode == 0, first.stderr[-3000:]
+    raw = dataset.read_bytes()
+    assert raw.endswith(b"\n")
+    assert "Moscow’s biggest" in raw.decode("utf-8")  # UTF-8, not ASCII-escaped
+    items = read_jsonl(dataset)
+    assert_matches_replica(items, replica.base_url)
+    assert "'caliber_world/cards_duplicate': 1" in first.stderr
+    assert "'caliber_world/cards_other_section': 2" in first.stderr
+
+    second = crawl("-a", f"base_url={replica.base_url}", "-s", f"JSONL_PATH={dataset}")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert dataset.read_bytes() == raw
+    assert f"'caliber_world/articles_already_stored': {len(items)}" in second.stderr
+    assert "'caliber_world/items_written'" not in second.stderr
+
+
+def test_scrapy_feed_export_writes_the_same_items(replica: ReplicaServer, tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    result = crawl(
+        "-a", f"base_url={replica.base_url}",
+        "-s", f"JSONL_PATH={tmp_path / 'dataset.jsonl'}",
+        "-O", str(feed),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert_matches_replica(read_jsonl(feed), replica.base_url)
+    assert read_jsonl(feed) != [] and len(read_jsonl(tmp_path / "dataset.jsonl")) == len(
+        read_jsonl(feed)
+    )
+
+
+def test_max_pages_stops_paging(replica: ReplicaServer, tmp_path: Path) -> None:
+    dataset = tmp_path / "out.jsonl"
+    result = crawl(
+        "-a", f"base_url={replica.base_url}", "-a", "max_pages=1", "-s", f"JSONL_PATH={dataset}"
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    page_one = load_json(REPLICA_SITE / "en" / "category" / "world" / "page-1.expected.json")
+    assert sorted(item["slug"] for item in read_jsonl(dataset)) == sorted(
+        card["slug"] for card in page_one["articles"]
+    )
+    assert "'caliber_world/listing_pages': 1," in result.stderr
+
+
+def test_since_skips_older_articles_and_stops_paging(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    expected = expected_articles(replica.base_url)
+    times = sorted(item["published_at"] for item in expected.values())
+    since = times[len(times) // 2]
+    dataset = tmp_path / "out.jsonl"
+    result = crawl(
+        "-a", f"base_url={replica.base_url}", "-a", f"since={since}", "-s", f"JSONL_PATH={dataset}"
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    want = sorted(slug for slug, item in expected.items() if item["published_at"] >= since)
+    assert sorted(item["slug"] for item in read_jsonl(dataset)) == want
+    assert "every card is older than since" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("base_url=ftp://caliber.az", "base_url must be http(s)://host[:port]"),
+        ("base_url=https://caliber.az/en/", "base_url must be http(s)://host[:port]"),
+        ("base_url=https://user:secret@caliber.az", "base_url must be http(s)://host[:port]"),
+        ("max_pages=-1", "max_pages must be a whole number of at least 1"),
+        ("max_pages=two", "max_pages must be a whole number of at least 1"),
+        ("since=yesterday", "since must be an ISO date or datetime"),
+    ],
+)
+def test_bad_argument_is_one_line_and_no_crawl(argument: str, message: str, tmp_path: Path) -> None:
+    result = crawl("-a", argument, "-s", f"JSONL_PATH={tmp_path / 'out.jsonl'}")
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("caliber_world:")]
+    assert len(errors) == 1 and message in errors[0]
+    assert "Traceback" not in result.stderr
+    assert not re.search(r"Spider opened|downloader/request_count", result.stderr)
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_spider_accepts_scrapyd_arguments(replica: ReplicaServer, tmp_path: Path) -> None:
+    dataset = tmp_path / "out.jsonl"
+    result = crawl(
+        "-a", f"base_url={replica.base_url}", "-a", "max_pages=1", "-a", "_job=abc123",
+        "-s", f"JSONL_PATH={dataset}",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(read_jsonl(dataset)) > 0

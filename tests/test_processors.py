@@ -1,0 +1,192 @@
+"""Every normalisation rule of the JSONL schema, edge cases included."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from parsel import Selector
+
+from newscrawl.items import FIELDS
+from newscrawl.loaders import ArticleLoader, build_article
+from newscrawl.parsers import parse_article
+from newscrawl.processors import (
+    author_from_byline,
+    cited_outlets,
+    clean_text,
+    decode_entities,
+    published_at,
+    style_background_url,
+    title_case,
+    views_count,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("WSJ:\u00a0Russian forces", "WSJ: Russian forces"),
+        ("  Two\n   lines\tand tabs  ", "Two lines and tabs"),
+        ("zero\u200bwidth", "zerowidth"),
+        ("\u2028line\u2029separators\u3000too", "line separators too"),
+    ],
+)
+def test_clean_text_collapses_every_kind_of_whitespace(raw: str, expected: str) -> None:
+    assert clean_text(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", " ", "\u00a0\n\t", "\u200b"])
+def test_clean_text_of_blank_is_none(raw: str) -> None:
+    assert clean_text(raw) is None
+
+
+def test_headline_entities_decoded_once_more_when_left_encoded() -> None:
+    assert decode_entities("Trump &amp;amp; Putin") == "Trump &amp; Putin"
+    assert decode_entities("Q&amp;A: &quot;Why&quot;") == 'Q&A: "Why"'
+    assert decode_entities("AT&T") == "AT&T"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("07 November 2025 11:03", "2025-11-07T11:03:00+04:00"),
+        ("7 November 2025 09:05", "2025-11-07T09:05:00+04:00"),
+        ("07 november 2025, 11:03", "2025-11-07T11:03:00+04:00"),
+        ("  31 December 2025 23:59 ", "2025-12-31T23:59:00+04:00"),
+        ("01 January 2026 00:00", "2026-01-01T00:00:00+04:00"),
+        ("29 February 2024 19:12", "2024-02-29T19:12:00+04:00"),
+        ("25 Июня 2026 17:24", "2026-06-25T17:24:00+04:00"),
+        ("2025-11-07T11:03:00+04:00", "2025-11-07T11:03:00+04:00"),
+        ("2025-11-07T07:03:00Z", "2025-11-07T11:03:00+04:00"),
+    ],
+)
+def test_published_at_is_baku_time_with_offset(raw: str, expected: str) -> None:
+    assert published_at(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "soon", "31 February 2025 10:00", "07 Smarch 2025 11:03x"])
+def test_published_at_unreadable_is_none(raw: str) -> None:
+    assert published_at(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("By Aghakazim Guliyev", "Aghakazim Guliyev"),
+        ("BY  Leyla Mammadova", "Leyla Mammadova"),
+        ("by Ramin Aliyev", "Ramin Aliyev"),
+        ("By\u00a0Nigar Hasanova.", "Nigar Hasanova"),
+        ("By: Orkhan Amashov", "Orkhan Amashov"),
+        ("By Vugar Khalilov and Jane Doe", "Vugar Khalilov and Jane Doe"),
+        ("By Caliber.Az", None),
+        ("Caliber.Az", None),
+        ("By the way, the talks failed.", None),
+        ("Bystanders fled", None),
+        ("", None),
+    ],
+)
+def test_author_from_byline(raw: str, expected: str | None) -> None:
+    assert author_from_byline(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            "…the advance, Caliber.Az reports, citing The Wall Street Journal.",
+            ["The Wall Street Journal"],
+        ),
+        ("It fell, Caliber.Az reports citing Reuters.", ["Reuters"]),
+        (
+            "It fell, Caliber.Az reports, citing Reuters and the Associated Press.",
+            ["Reuters", "the Associated Press"],
+        ),
+        (
+            "Caliber.Az reports, citing Bloomberg, Reuters and Financial Times.",
+            ["Bloomberg", "Reuters", "Financial Times"],
+        ),
+        (
+            "Caliber.Az reports, citing Bloomberg, Reuters, and Financial Times.",
+            ["Bloomberg", "Reuters", "Financial Times"],
+        ),
+        ("caliber.az reports, citing TASS", ["TASS"]),
+        (
+            "Caliber.Az reports, citing The New York Times. The mayor said more.",
+            ["The New York Times"],
+        ),
+        ("The mayor spoke to reporters on Friday.", []),
+    ],
+)
+def test_cited_outlets(raw: str, expected: list[str]) -> None:
+    assert cited_outlets(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Views: 96", 96),
+        ("Views: 1 234", 1234),
+        ("Views: 12\u00a0345", 12345),
+        ("Views: 3,456", 3456),
+        ("Views: 1.234.567", 1234567),
+        ("Просмотров: 179", 179),
+        ("Views:", None),
+        ("", None),
+    ],
+)
+def test_views_count(raw: str, expected: int | None) -> None:
+    assert views_count(raw) == expected
+
+
+def test_section_label_title_cased() -> None:
+    assert title_case("WORLD") == "World"
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"),
+    [
+        (
+            "background-image:url(https://caliber.az/media/photos/original/a.webp)",
+            "https://caliber.az/media/photos/original/a.webp",
+        ),
+        ('background-image: url("/media/b.webp");', "/media/b.webp"),
+        ("background-image: url( '/media/c.webp' )", "/media/c.webp"),
+        ("display:none", None),
+    ],
+)
+def test_cover_url_from_style(style: str, expected: str | None) -> None:
+    assert style_background_url(style) == expected
+
+
+def test_loader_keeps_every_key_with_null_for_what_is_missing() -> None:
+    article = build_article(
+        parse_article(Selector(text="<html><body><p>No article here</p></body></html>")),
+        url="https://caliber.az/en/post/x",
+        slug="x",
+        crawled_at="2026-11-26T00:00:00Z",
+    )
+    record = dataclasses.asdict(article)
+    assert tuple(record) == FIELDS
+    assert record == {
+        "url": "https://caliber.az/en/post/x",
+        "slug": "x",
+        "language": "en",
+        "section": None,
+        "headline": None,
+        "published_at": None,
+        "author": None,
+        "cited_sources": [],
+        "views": None,
+        "body": "",
+        "image_url": None,
+        "crawled_at": "2026-11-26T00:00:00Z",
+    }
+
+
+def test_loader_joins_body_paragraphs_with_a_blank_line_and_resolves_cover() -> None:
+    loader = ArticleLoader(page_url="http://127.0.0.1:9/en/post/x")
+    loader.add_value("body", ["  First\u00a0one ", "", "\u00a0", "Second\none"])
+    loader.add_value("image_url", "background-image:url(/media/x.webp)")
+    article = loader.load_item()
+    assert article.body == "First one\n\nSecond one"
+    assert article.image_url == "http://127.0.0.1:9/media/x.webp"
