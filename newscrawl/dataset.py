@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from newscrawl.state import SlugIndex, default_index_path
+
 # Characters that json.dumps(ensure_ascii=False) leaves raw but str.splitlines() breaks on.
 _LINE_BREAKERS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_TAIL_SCAN = 1 << 16
 
 
 def encode_line(record: Mapping[str, Any]) -> bytes:
@@ -33,43 +38,111 @@ def encode_line(record: Mapping[str, Any]) -> bytes:
         return (json.dumps(record, ensure_ascii=True) + "\n").encode("ascii")
 
 
-class Dataset:
-    """Append-only JSONL file with the set of slugs it holds."""
+class DatasetLockedError(RuntimeError):
+    """Another crawl is appending to the same dataset."""
 
-    def __init__(self, path: Path) -> None:
+
+@dataclass(frozen=True)
+class Repair:
+    """A half-written last line found at start, and where it was moved."""
+
+    rejected_bytes: int
+    rejected_path: Path
+
+
+def repair_tail(path: Path, rejected_path: Path) -> Repair | None:
+    """Move a last line without its newline (a killed writer, a full disk) to ``rejected_path``.
+
+    The dataset is cut back to its last whole line; the bytes are appended to the rejected file
+    on a line of their own, so nothing is silently dropped and nothing broken is kept.
+    """
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return None
+    if size == 0:
+        return None
+    with path.open("r+b") as dataset:
+        dataset.seek(size - 1)
+        if dataset.read(1) == b"\n":
+            return None
+        start = max(0, size - _TAIL_SCAN)
+        while True:
+            dataset.seek(start)
+            block = dataset.read(size - start)
+            cut = block.rfind(b"\n")
+            if cut >= 0 or start == 0:
+                break
+            start = max(0, start - _TAIL_SCAN)
+        keep = start + cut + 1
+        dataset.seek(keep)
+        rejected = dataset.read()
+        with rejected_path.open("ab") as aside:
+            aside.write(rejected + b"\n")
+            aside.flush()
+            os.fsync(aside.fileno())
+        dataset.truncate(keep)
+        dataset.flush()
+        os.fsync(dataset.fileno())
+    return Repair(len(rejected), rejected_path)
+
+
+class Dataset:
+    """The append-only JSONL file, its lock, and the index of the slugs it holds.
+
+    Files beside ``path``: ``.index`` (see ``newscrawl.state``), ``.lock`` (one writer at a time),
+    ``.rejected`` (half-written lines found at start).
+    """
+
+    def __init__(self, path: Path, index_path: Path | None = None) -> None:
         self.path = path
-        self.slugs: set[str] = set()
+        self.index_path = index_path or default_index_path(path)
+        self.rejected_path = path.with_name(path.name + ".rejected")
+        self.lock_path = path.with_name(path.name + ".lock")
+        self.index: SlugIndex | None = None
+        self.repair: Repair | None = None
         self._fd: int | None = None
+        self._lock_fd: int | None = None
 
     def open(self) -> None:
-        """Create the file's directory, read the slugs already stored, open for appending."""
+        """Lock, repair a torn last line, load the index, and open for appending."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.exists():
-            with self.path.open("rb") as stored:
-                for line in stored:
-                    slug = json.loads(line).get("slug")
-                    if isinstance(slug, str):
-                        self.slugs.add(slug)
+        self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+            raise DatasetLockedError(
+                f"another crawl is writing {self.path} (lock {self.lock_path})"
+            ) from None
+        self.repair = repair_tail(self.path, self.rejected_path)
+        self.index = SlugIndex.load(self.path, self.index_path)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def __contains__(self, slug: object) -> bool:
-        return slug in self.slugs
+        return self.index is not None and slug in self.index
 
     def __len__(self) -> int:
-        return len(self.slugs)
+        return len(self.index) if self.index is not None else 0
 
     def append(self, record: Mapping[str, Any]) -> None:
         """Write one record as one whole line, straight to the OS (no user-space buffer)."""
-        if self._fd is None:
+        if self._fd is None or self.index is None:
             raise RuntimeError(f"dataset {self.path} is not open")
         data = memoryview(encode_line(record))
         while data:
             written = os.write(self._fd, data)
             data = data[written:]
-        self.slugs.add(str(record["slug"]))
+        self.index.add(str(record["slug"]))
 
     def close(self) -> None:
-        """Close the file (every line is already with the OS)."""
+        """Save the index, close the file and release the lock."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+            if self.index is not None:
+                self.index.save()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None

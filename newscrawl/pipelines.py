@@ -1,4 +1,4 @@
-"""Item pipelines: drop duplicate articles, then append new ones to the JSONL dataset."""
+"""Item pipelines: drop duplicate articles, then append valid new ones to the JSONL dataset."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from newscrawl.dataset import Dataset
+from newscrawl.dataset import Dataset, DatasetLockedError
 from newscrawl.items import FIELDS
+from newscrawl.schema import schema_errors
 
 STATS = "caliber_world"
 
@@ -30,18 +31,45 @@ class DedupePipeline:
 
 
 class JsonlWriterPipeline:
-    """Appends each item to ``JSONL_PATH`` as one whole line, in schema key order."""
+    """Appends each valid item to ``JSONL_PATH`` as one whole line, in schema key order.
 
-    def __init__(self, path: Path) -> None:
-        self.dataset = Dataset(path)
+    An item that does not validate against ``schema/article.schema.json`` is refused and counted.
+    """
+
+    def __init__(self, path: Path, index_path: Path | None) -> None:
+        self.dataset = Dataset(path, index_path)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> JsonlWriterPipeline:
-        return cls(Path(crawler.settings.get("JSONL_PATH")))
+        index = crawler.settings.get("JSONL_INDEX_PATH")
+        return cls(Path(crawler.settings.get("JSONL_PATH")), Path(index) if index else None)
 
     def open_spider(self, spider: Any) -> None:
-        self.dataset.open()
+        try:
+            self.dataset.open()
+        except DatasetLockedError as error:
+            spider.logger.error("%s; this run stops without writing", error)
+            spider.crawler.stats.inc_value(f"{STATS}/errors/dataset_locked")
+            spider.close_reason = "dataset_locked"
+            return
+        repair = self.dataset.repair
+        if repair is not None:
+            spider.crawler.stats.inc_value(f"{STATS}/dataset_repaired_bytes", repair.rejected_bytes)
+            spider.logger.warning(
+                "Dataset %s ended in a half-written line (%d bytes): moved to %s",
+                self.dataset.path,
+                repair.rejected_bytes,
+                repair.rejected_path,
+            )
         spider.stored = self.dataset
+        index = self.dataset.index
+        if index is not None and (index.rebuilt or index.caught_up_lines):
+            spider.logger.info(
+                "Index %s %s from %d dataset lines",
+                self.dataset.index_path,
+                "rebuilt" if index.rebuilt else "caught up",
+                index.caught_up_lines,
+            )
         spider.logger.info("Dataset %s holds %d articles", self.dataset.path, len(self.dataset))
 
     def close_spider(self, spider: Any) -> None:
@@ -52,6 +80,12 @@ class JsonlWriterPipeline:
 
     def process_item(self, item: Any, spider: Any) -> Any:
         adapter = ItemAdapter(item)
-        self.dataset.append({name: adapter.get(name) for name in FIELDS})
+        record = {name: adapter.get(name) for name in FIELDS}
+        errors = schema_errors(record)
+        if errors:
+            spider.crawler.stats.inc_value(f"{STATS}/items_invalid")
+            spider.logger.error("Refusing %s: %s", record.get("url"), "; ".join(errors))
+            raise DropItem(f"invalid article {record.get('url')}", log_level="DEBUG")
+        self.dataset.append(record)
         spider.crawler.stats.inc_value(f"{STATS}/items_written")
         return item

@@ -10,6 +10,8 @@ COMMANDS_MODULE = "newscrawl.commands"
 
 # Where the dataset goes: one JSON article per line, appended run after run.
 JSONL_PATH = "data/caliber_world.jsonl"
+# The index of stored slugs (default: beside the dataset, JSONL_PATH + ".index").
+JSONL_INDEX_PATH = None
 
 # The site's URL scheme (see newscrawl/site.py and SITE.md); change here if the live site moves.
 CALIBER_SECTION_PATH = "/en/category/world"
@@ -17,6 +19,9 @@ CALIBER_SECTION_LABEL = "WORLD"
 CALIBER_PAGE_PARAM = "page"
 # Paging stops after this many listing pages in a row show no section card.
 CALIBER_EMPTY_PAGES_TO_STOP = 2
+# Incremental runs stop after this many listing pages in a row held nothing new: the first page
+# of stored articles plus one overlapping page, for a story pushed down by new posts (0: never).
+CALIBER_STALE_PAGES_TO_STOP = 2
 
 # Politeness
 NEWSCRAWL_CONTACT = "set NEWSCRAWL_CONTACT to an address the site can reach you at"
@@ -33,6 +38,10 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 ITEM_PIPELINES = {
     "newscrawl.pipelines.DedupePipeline": 100,
     "newscrawl.pipelines.JsonlWriterPipeline": 800,
+}
+
+EXTENSIONS = {
+    "newscrawl.extensions.RunReport": 500,
 }
 
 # Scrapy's own feed exports (-o / -O) write the same keys in the same order.

@@ -84,7 +84,11 @@ def test_crawl_writes_every_article_once_and_a_second_run_adds_nothing(
     second = crawl("-a", f"base_url={replica.base_url}", "-s", f"JSONL_PATH={dataset}")
     assert second.returncode == 0, second.stderr[-3000:]
     assert dataset.read_bytes() == raw
-    assert f"'caliber_world/articles_already_stored': {len(items)}" in second.stderr
+    # Incremental: page 1 and its overlap page 2 hold nothing new, so paging stops there
+    # and no article page is requested (robots.txt + two listing pages).
+    assert "Stopping at page 2: nothing new on the last 2 pages" in second.stderr
+    assert "'caliber_world/articles_already_stored': 13," in second.stderr
+    assert "'downloader/request_count': 3," in second.stderr
     assert "'caliber_world/items_written'" not in second.stderr
 
 

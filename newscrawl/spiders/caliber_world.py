@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -41,6 +42,8 @@ class CaliberWorldSpider(scrapy.Spider):
     name = "caliber_world"
     # Slugs already in the dataset; the JSONL writer fills this in when the spider opens.
     stored: Collection[str] = frozenset()
+    # Set by a component that cannot let the crawl run (e.g. the dataset is locked).
+    close_reason: str | None = None
 
     def __init__(
         self,
@@ -55,6 +58,8 @@ class CaliberWorldSpider(scrapy.Spider):
         self.allowed_domains = [self.scheme.host.rsplit(":", 1)[0].strip("[]")]
         self.requested: set[str] = set()
         self.empty_pages = 0
+        # Listing pages in a row none of whose cards was new (all stored or listed earlier).
+        self.stale_pages = 0
 
     @classmethod
     def check_arguments(cls, **kwargs: str) -> None:
@@ -76,6 +81,8 @@ class CaliberWorldSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"{STATS}/{key}", value)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.close_reason is not None:
+            raise CloseSpider(self.close_reason)
         self.logger.info(
             "Crawling %s (max_pages=%s, since=%s, %d articles already stored)",
             self.scheme.section_url,
@@ -100,11 +107,12 @@ class CaliberWorldSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.count("errors/listing_not_html")
             self.logger.warning("Listing page is not HTML: %s", response.url)
-            yield from self.next_listing(page, [])
+            yield from self.next_listing(page, [], 0)
             return
         listing = parse_section_listing(response.selector, self.scheme, response.url)
         self.count("cards_other_section", listing.other_section)
         self.count("cards_not_article", listing.not_article)
+        new = 0
         for card in listing.articles:
             if card.slug in self.requested:
                 self.count("cards_duplicate")
@@ -116,13 +124,14 @@ class CaliberWorldSpider(scrapy.Spider):
             if card.slug in self.stored:
                 self.count("articles_already_stored")
                 continue
+            new += 1
             yield scrapy.Request(
                 self.scheme.article_url(card.slug),
                 callback=self.parse_article,
                 errback=self.article_failed,
                 cb_kwargs={"slug": card.slug, "card_section": card.category},
             )
-        yield from self.next_listing(page, listing.articles)
+        yield from self.next_listing(page, listing.articles, new)
 
     def is_before_since(self, shown_time: str | None) -> bool:
         """Whether a time as the site shows it is older than ``since`` (unknown times are not)."""
@@ -131,26 +140,31 @@ class CaliberWorldSpider(scrapy.Spider):
         published = parse_site_datetime(shown_time)
         return published is not None and published < self.args.since
 
-    def next_listing(self, page: int, cards: list[ListedArticle]) -> Iterator[scrapy.Request]:
-        """Request the next listing page unless the section, ``max_pages`` or ``since`` ends it."""
+    def next_listing(
+        self, page: int, cards: list[ListedArticle], new: int
+    ) -> Iterator[scrapy.Request]:
+        """Request the next listing page unless the section, a limit, or the dataset ends it.
+
+        ``new`` is how many of the page's cards were requested (neither stored nor seen before).
+        """
+        self.empty_pages = 0 if cards else self.empty_pages + 1
         if cards:
-            self.empty_pages = 0
-        else:
-            self.empty_pages += 1
+            self.stale_pages = 0 if new else self.stale_pages + 1
+        stop = None
         if self.args.max_pages is not None and page >= self.args.max_pages:
-            self.logger.info("Stopping at page %d: max_pages reached", page)
-            return
-        if self.empty_pages >= self.settings.getint("CALIBER_EMPTY_PAGES_TO_STOP", 2):
-            self.logger.info(
-                "Stopping at page %d: no cards on the last %d pages", page, self.empty_pages
-            )
-            return
-        if (
-            cards
-            and self.args.since is not None
+            stop = "max_pages reached"
+        elif self.empty_pages >= self.settings.getint("CALIBER_EMPTY_PAGES_TO_STOP", 2):
+            stop = f"no section cards on the last {self.empty_pages} pages"
+        elif 0 < self.settings.getint("CALIBER_STALE_PAGES_TO_STOP", 2) <= self.stale_pages:
+            stop = f"nothing new on the last {self.stale_pages} pages"
+        elif (
+            self.args.since is not None
+            and cards
             and all(self.is_before_since(card.time) for card in cards)
         ):
-            self.logger.info("Stopping at page %d: every card is older than since", page)
+            stop = "every card is older than since"
+        if stop is not None:
+            self.logger.info("Stopping at page %d: %s", page, stop)
             return
         yield self.listing_request(page + 1)
 
@@ -158,7 +172,7 @@ class CaliberWorldSpider(scrapy.Spider):
         request: scrapy.Request = failure.request  # type: ignore[attr-defined]
         self.count(f"errors/listing_{failure_kind(failure)}")
         self.logger.error("Listing page failed (%s): %s", failure.getErrorMessage(), request.url)
-        yield from self.next_listing(request.cb_kwargs["page"], [])
+        yield from self.next_listing(request.cb_kwargs["page"], [], 0)
 
     def parse_article(
         self, response: Response, slug: str, card_section: str | None
