@@ -16,6 +16,7 @@ import pytest
 
 from newscrawl.items import FIELDS
 from newscrawl.replica import ReplicaServer, default_site
+from newscrawl.schema import schema_errors
 from tests.conftest import REPLICA_SITE, load_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +60,7 @@ def assert_matches_replica(items: list[dict[str, Any]], base_url: str) -> None:
     started = datetime.now(UTC) - timedelta(minutes=10)
     for item in items:
         assert tuple(item) == FIELDS
+        assert schema_errors(item) == []
         crawled_at = datetime.fromisoformat(item.pop("crawled_at"))
         assert crawled_at.utcoffset() == timedelta(0)
         assert started < crawled_at <= datetime.now(UTC)
@@ -80,6 +82,19 @@ def test_crawl_writes_every_article_once_and_a_second_run_adds_nothing(
     assert_matches_replica(items, replica.base_url)
     assert "'caliber_world/cards_duplicate': 1" in first.stderr
     assert "'caliber_world/cards_other_section': 2" in first.stderr
+    assert (
+        "Run report (finished):\n"
+        "  listing pages read:       5\n"
+        "  articles new:             19\n"
+        "  duplicates dropped:       1\n"
+        "  skipped, already stored:  0\n"
+        "  errors:                   none\n"
+        "  fields filled (of 19):    url 19, slug 19, language 19, section 19, headline 19, "
+        "published_at 19, author 7, cited_sources 12, views 17, body 19, image_url 18, "
+        "crawled_at 19\n"
+    ) in first.stderr
+    assert "'caliber_world/fields_filled/author': 7," in first.stderr
+    assert "'caliber_world/report/articles_new': 19," in first.stderr
 
     second = crawl("-a", f"base_url={replica.base_url}", "-s", f"JSONL_PATH={dataset}")
     assert second.returncode == 0, second.stderr[-3000:]

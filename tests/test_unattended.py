@@ -1,0 +1,122 @@
+"""Unattended runs: kill -9, Ctrl-C and resume, a writer that refuses bad items."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from newscrawl.items import Article
+from newscrawl.pipelines import JsonlWriterPipeline
+from newscrawl.replica import ReplicaServer, default_site
+from newscrawl.spiders.caliber_world import CaliberWorldSpider
+from tests.conftest import REPLICA_SITE, load_json
+
+ROOT = Path(__file__).resolve().parent.parent
+ALL_SLUGS = sorted(load_json(REPLICA_SITE / "en" / "category" / "world" / "expected-slugs.json"))
+# Slow enough to be stopped mid-crawl: one request at a time, 0.3 s apart.
+SLOW = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0.3", "-s", "CONCURRENT_REQUESTS=1"]
+
+
+@pytest.fixture(scope="module")
+def replica() -> Iterator[ReplicaServer]:
+    with ReplicaServer(default_site()) as server:
+        yield server
+
+
+def start_crawl(base_url: str, dataset: Path, *extra: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
+    command = [
+        sys.executable, "-m", "scrapy", "crawl", "caliber_world",
+        "-a", f"base_url={base_url}", "-s", f"JSONL_PATH={dataset}", *SLOW, *extra,
+    ]  # fmt: skip
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def wait_for_lines(dataset: Path, count: int, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if dataset.exists() and dataset.read_bytes().count(b"\n") >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the crawl never wrote {count} lines")
+
+
+def slugs_in(dataset: Path) -> list[str]:
+    return [json.loads(line)["slug"] for line in dataset.read_text(encoding="utf-8").splitlines()]
+
+
+def test_kill_9_then_rerun_leaves_every_article_once(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    dataset = tmp_path / "out.jsonl"
+    crawl = start_crawl(replica.base_url, dataset)
+    wait_for_lines(dataset, 3, crawl)
+    crawl.send_signal(signal.SIGKILL)
+    crawl.communicate(timeout=30)
+    killed_at = len(slugs_in(dataset))
+    assert 3 <= killed_at < len(ALL_SLUGS)
+    # As if the kill had torn the last line in the middle of a write:
+    with dataset.open("ab") as torn:
+        torn.write(b'{"url": "http://127.0.0.1/en/post/half", "slug": "ha')
+
+    rerun = start_crawl(replica.base_url, dataset, "-s", "DOWNLOAD_DELAY=0")
+    _, log = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, log[-3000:]
+    assert sorted(slugs_in(dataset)) == ALL_SLUGS
+    assert (tmp_path / "out.jsonl.rejected").read_bytes() == (
+        b'{"url": "http://127.0.0.1/en/post/half", "slug": "ha\n'
+    )
+    assert "ended in a half-written line (52 bytes): moved to" in log
+    assert f"rebuilt from {killed_at} dataset lines" in log, log[:3000]
+
+
+def test_ctrl_c_then_resume_with_jobdir(replica: ReplicaServer, tmp_path: Path) -> None:
+    dataset, jobdir = tmp_path / "out.jsonl", tmp_path / "job"
+    crawl = start_crawl(replica.base_url, dataset, "-s", f"JOBDIR={jobdir}")
+    wait_for_lines(dataset, 3, crawl)
+    crawl.send_signal(signal.SIGINT)
+    _, log = crawl.communicate(timeout=60)
+    assert "Closing spider (shutdown)" in log
+    assert len(slugs_in(dataset)) < len(ALL_SLUGS)
+    assert (jobdir / "requests.seen").exists()
+
+    resumed = start_crawl(replica.base_url, dataset, "-s", f"JOBDIR={jobdir}")
+    _, log = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, log[-3000:]
+    assert "Resuming crawl" in log
+    assert sorted(slugs_in(dataset)) == ALL_SLUGS
+
+
+def test_writer_refuses_and_counts_an_item_that_does_not_validate(tmp_path: Path) -> None:
+    crawler = get_crawler(CaliberWorldSpider, {"JSONL_PATH": str(tmp_path / "out.jsonl")})
+    spider = CaliberWorldSpider.from_crawler(crawler)
+    crawler.spider = spider
+    writer = JsonlWriterPipeline.from_crawler(crawler)
+    writer.open_spider(spider)
+    good = Article(
+        url="https://caliber.az/en/post/a", slug="a", language="en", body="",
+        crawled_at="2026-11-26T04:00:00Z",
+    )  # fmt: skip
+    bad = Article(
+        url="https://caliber.az/en/post/b?x=1", slug="b", language="en", body="", views=-3,
+        crawled_at="2026-11-26T04:00:00Z",
+    )  # fmt: skip
+    writer.process_item(good, spider)
+    with pytest.raises(DropItem, match="invalid article"):
+        writer.process_item(bad, spider)
+    writer.close_spider(spider)
+    assert slugs_in(tmp_path / "out.jsonl") == ["a"]
+    assert crawler.stats.get_value("caliber_world/items_invalid") == 1
+    assert crawler.stats.get_value("caliber_world/items_written") == 1
