@@ -15,6 +15,7 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from newscrawl.dataset import Dataset
 from newscrawl.items import Article
 from newscrawl.pipelines import JsonlWriterPipeline
 from newscrawl.replica import ReplicaServer, default_site
@@ -120,3 +121,21 @@ def test_writer_refuses_and_counts_an_item_that_does_not_validate(tmp_path: Path
     assert slugs_in(tmp_path / "out.jsonl") == ["a"]
     assert crawler.stats.get_value("caliber_world/items_invalid") == 1
     assert crawler.stats.get_value("caliber_world/items_written") == 1
+
+
+def test_a_second_crawl_on_a_locked_dataset_stops_without_writing(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    dataset = tmp_path / "out.jsonl"
+    holder = Dataset(dataset)
+    holder.open()
+    try:
+        crawl = start_crawl(replica.base_url, dataset, "-s", "DOWNLOAD_DELAY=0")
+        _, log = crawl.communicate(timeout=60)
+    finally:
+        holder.close()
+    assert crawl.returncode == 1
+    assert f"another crawl is writing {dataset} (lock {dataset}.lock); this run stops" in log
+    assert "'finish_reason': 'dataset_locked'" in log
+    assert "'downloader/request_count'" not in log
+    assert dataset.read_bytes() == b""
