@@ -88,10 +88,11 @@ def repair_tail(path: Path, rejected_path: Path) -> Repair | None:
 
 
 class Dataset:
-    """The append-only JSONL file, its lock, and the index of the slugs it holds.
+    """The append-only JSONL file, its lock, the index of the slugs it holds, and what is owed.
 
     Files beside ``path``: ``.index`` (see ``newscrawl.state``), ``.lock`` (one writer at a time),
-    ``.rejected`` (half-written lines found at start).
+    ``.rejected`` (half-written lines found at start), ``.pending.json`` (articles whose page
+    failed, by slug, with how many runs tried them: the next run asks for them again).
     """
 
     def __init__(self, path: Path, index_path: Path | None = None) -> None:
@@ -99,6 +100,8 @@ class Dataset:
         self.index_path = index_path or default_index_path(path)
         self.rejected_path = path.with_name(path.name + ".rejected")
         self.lock_path = path.with_name(path.name + ".lock")
+        self.pending_path = path.with_name(path.name + ".pending.json")
+        self.pending: dict[str, int] = {}
         self.index: SlugIndex | None = None
         self.repair: Repair | None = None
         self._fd: int | None = None
@@ -118,6 +121,7 @@ class Dataset:
             ) from None
         self.repair = repair_tail(self.path, self.rejected_path)
         self.index = SlugIndex.load(self.path, self.index_path)
+        self.pending = self._read_pending()
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def __contains__(self, slug: object) -> bool:
@@ -135,14 +139,45 @@ class Dataset:
             written = os.write(self._fd, data)
             data = data[written:]
         self.index.add(str(record["slug"]))
+        self.pending.pop(str(record["slug"]), None)
+
+    def owe(self, slug: str) -> None:
+        """Remember an article whose page could not be read this run."""
+        if slug not in self:
+            self.pending[slug] = self.pending.get(slug, 0) + 1
+
+    def give_up(self, slug: str) -> None:
+        """Stop asking for an article that failed too many runs."""
+        self.pending.pop(slug, None)
+
+    def _read_pending(self) -> dict[str, int]:
+        try:
+            owed = json.loads(self.pending_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(owed, dict):
+            return {}
+        return {
+            slug: tries
+            for slug, tries in owed.items()
+            if isinstance(tries, int) and slug not in self
+        }
+
+    def _write_pending(self) -> None:
+        if not self.pending and not self.pending_path.exists():
+            return
+        partial = self.pending_path.with_name(self.pending_path.name + ".tmp")
+        partial.write_text(json.dumps(self.pending, ensure_ascii=False, indent=0), "utf-8")
+        os.replace(partial, self.pending_path)
 
     def close(self) -> None:
-        """Save the index, close the file and release the lock."""
+        """Save the index and the articles owed, close the file and release the lock."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
             if self.index is not None:
                 self.index.save()
+            self._write_pending()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None

@@ -23,7 +23,8 @@ class DedupePipeline:
 
     def process_item(self, item: Any, spider: Any) -> Any:
         slug = str(ItemAdapter(item).get("slug"))
-        if slug in self.seen or slug in spider.stored:
+        stored = getattr(spider, "dataset", None)
+        if slug in self.seen or (stored is not None and slug in stored):
             spider.crawler.stats.inc_value(f"{STATS}/items_duplicate")
             raise DropItem(f"duplicate article {slug}", log_level="DEBUG")
         self.seen.add(slug)
@@ -61,7 +62,7 @@ class JsonlWriterPipeline:
                 repair.rejected_bytes,
                 repair.rejected_path,
             )
-        spider.stored = self.dataset
+        spider.dataset = self.dataset
         index = self.dataset.index
         if index is not None and (index.rebuilt or index.caught_up_lines):
             spider.logger.info(

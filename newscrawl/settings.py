@@ -22,6 +22,9 @@ CALIBER_EMPTY_PAGES_TO_STOP = 2
 # Incremental runs stop after this many listing pages in a row held nothing new: the first page
 # of stored articles plus one overlapping page, for a story pushed down by new posts (0: never).
 CALIBER_STALE_PAGES_TO_STOP = 2
+# An article page that failed (5xx, timeout, reset) is asked for again by the next runs, until
+# this many runs have failed on it (then it is logged and counted as given up).
+CALIBER_PENDING_MAX_RUNS = 5
 
 # Politeness
 NEWSCRAWL_CONTACT = "set NEWSCRAWL_CONTACT to an address the site can reach you at"

@@ -18,7 +18,7 @@ from scrapy.utils.test import get_crawler
 from newscrawl.dataset import Dataset
 from newscrawl.items import Article
 from newscrawl.pipelines import JsonlWriterPipeline
-from newscrawl.replica import ReplicaServer, default_site
+from newscrawl.replica import ReplicaServer, Response, default_site
 from newscrawl.spiders.caliber_world import CaliberWorldSpider
 from tests.conftest import REPLICA_SITE, load_json
 
@@ -139,3 +139,64 @@ def test_a_second_crawl_on_a_locked_dataset_stops_without_writing(
     assert "'finish_reason': 'dataset_locked'" in log
     assert "'downloader/request_count'" not in log
     assert dataset.read_bytes() == b""
+
+
+class FailingArticles:
+    """The bundled replica, except that some article pages answer 503."""
+
+    def __init__(self, failing: set[str]) -> None:
+        self.site = default_site()
+        self.failing = failing
+
+    def resolve(self, path: str, query: dict[str, list[str]]) -> Response:
+        if path.rstrip("/").rsplit("/", 1)[-1] in self.failing:
+            return Response(503, b"busy")
+        return self.site.resolve(path, query)
+
+
+def test_an_article_that_failed_is_fetched_by_the_next_run(tmp_path: Path) -> None:
+    dataset = tmp_path / "out.jsonl"
+    deep = "japan-deploys-troops-to-help-tackle-surge-in-bear-attacks"  # a card on page 3
+    no_retry = ("-s", "RETRY_ENABLED=0", "-s", "DOWNLOAD_DELAY=0")
+    site = FailingArticles({deep})
+    with ReplicaServer(site) as server:
+        first = start_crawl(server.base_url, dataset, *no_retry)
+        _, log = first.communicate(timeout=120)
+        assert first.returncode == 0, log[-3000:]
+        assert sorted(slugs_in(dataset)) == [slug for slug in ALL_SLUGS if slug != deep]
+        assert "'caliber_world/errors/article_http_503': 1," in log
+        assert json.loads((tmp_path / "out.jsonl.pending.json").read_text()) == {deep: 1}
+
+        site.failing.clear()
+        second = start_crawl(server.base_url, dataset, *no_retry, "-a", "max_pages=1")
+        _, log = second.communicate(timeout=120)
+    assert second.returncode == 0, log[-3000:]
+    assert sorted(slugs_in(dataset)) == ALL_SLUGS
+    assert slugs_in(dataset)[-1] == deep
+    assert "'caliber_world/articles_owed_retried': 1," in log
+    assert json.loads((tmp_path / "out.jsonl.pending.json").read_text()) == {}
+
+
+def test_an_article_that_keeps_failing_is_given_up_after_the_limit(tmp_path: Path) -> None:
+    dataset = tmp_path / "out.jsonl"
+    broken = "chile-heads-into-presidential-vote-with-security-top-of-agenda"
+    settings = (
+        "-s",
+        "RETRY_ENABLED=0",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "CALIBER_PENDING_MAX_RUNS=2",
+    )
+    with ReplicaServer(FailingArticles({broken})) as server:
+        logs = []
+        for _ in range(3):
+            crawl = start_crawl(server.base_url, dataset, *settings)
+            logs.append(crawl.communicate(timeout=120)[1])
+            assert crawl.returncode == 0, logs[-1][-3000:]
+    assert json.loads((tmp_path / "out.jsonl.pending.json").read_text()) == {}
+    assert "'caliber_world/articles_owed_retried': 1," in logs[1]
+    assert (
+        f"Giving up on {server.base_url}/en/post/{broken} after 2 runs could not read it" in logs[2]
+    )
+    assert "'caliber_world/articles_given_up': 1," in logs[2]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newscrawl.arguments import CrawlArguments
+from newscrawl.dataset import Dataset
 from newscrawl.items import Article
 from newscrawl.loaders import build_article
 from newscrawl.parsers import ListedArticle, parse_article, parse_section_listing
@@ -21,7 +22,8 @@ from newscrawl.site import SiteScheme
 
 STATS = "caliber_world"
 REQUIRED_FIELDS = ("headline", "published_at", "section", "body")
-OPTIONAL_FIELDS = ("author", "views", "image_url")
+# Failures that will not mend by asking again: the article is gone or forbidden.
+GONE = frozenset({"http_400", "http_401", "http_403", "http_404", "http_410", "http_451"})
 
 
 def failure_kind(failure: Failure) -> str:
@@ -40,8 +42,8 @@ class CaliberWorldSpider(scrapy.Spider):
     """Walks the WORLD section page by page and yields one ``Article`` per card."""
 
     name = "caliber_world"
-    # Slugs already in the dataset; the JSONL writer fills this in when the spider opens.
-    stored: Collection[str] = frozenset()
+    # The dataset being appended to; the JSONL writer sets it when the spider opens.
+    dataset: Dataset | None = None
     # Set by a component that cannot let the crawl run (e.g. the dataset is locked).
     close_reason: str | None = None
 
@@ -88,9 +90,24 @@ class CaliberWorldSpider(scrapy.Spider):
             self.scheme.section_url,
             self.args.max_pages,
             self.args.since.isoformat() if self.args.since else None,
-            len(self.stored),
+            len(self.dataset) if self.dataset is not None else 0,
         )
         yield self.listing_request(1)
+        owed = dict(self.dataset.pending) if self.dataset is not None else {}
+        limit = self.settings.getint("CALIBER_PENDING_MAX_RUNS", 5)
+        for slug, tries in sorted(owed.items()):
+            if tries >= limit and self.dataset is not None:
+                self.dataset.give_up(slug)
+                self.count("articles_given_up")
+                self.logger.warning(
+                    "Giving up on %s after %d runs could not read it",
+                    self.scheme.article_url(slug),
+                    tries,
+                )
+                continue
+            self.count("articles_owed_retried")
+            self.requested.add(slug)
+            yield self.article_request(slug, None)
 
     def listing_request(self, page: int) -> scrapy.Request:
         return scrapy.Request(
@@ -100,6 +117,14 @@ class CaliberWorldSpider(scrapy.Spider):
             cb_kwargs={"page": page},
             priority=10,
             dont_filter=True,
+        )
+
+    def article_request(self, slug: str, card_section: str | None) -> scrapy.Request:
+        return scrapy.Request(
+            self.scheme.article_url(slug),
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"slug": slug, "card_section": card_section},
         )
 
     def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
@@ -121,16 +146,11 @@ class CaliberWorldSpider(scrapy.Spider):
             if self.is_before_since(card.time):
                 self.count("cards_before_since")
                 continue
-            if card.slug in self.stored:
+            if self.dataset is not None and card.slug in self.dataset:
                 self.count("articles_already_stored")
                 continue
             new += 1
-            yield scrapy.Request(
-                self.scheme.article_url(card.slug),
-                callback=self.parse_article,
-                errback=self.article_failed,
-                cb_kwargs={"slug": card.slug, "card_section": card.category},
-            )
+            yield self.article_request(card.slug, card.category)
         yield from self.next_listing(page, listing.articles, new)
 
     def is_before_since(self, shown_time: str | None) -> bool:
@@ -199,6 +219,10 @@ class CaliberWorldSpider(scrapy.Spider):
         yield article
 
     def article_failed(self, failure: Failure) -> None:
-        self.count(f"errors/article_{failure_kind(failure)}")
+        kind = failure_kind(failure)
+        self.count(f"errors/article_{kind}")
         request: scrapy.Request = failure.request  # type: ignore[attr-defined]
         self.logger.error("Article page failed (%s): %s", failure.getErrorMessage(), request.url)
+        if kind not in GONE and self.dataset is not None:
+            # Asked for again by the next run, even when its card has sunk below the pages read.
+            self.dataset.owe(request.cb_kwargs["slug"])
