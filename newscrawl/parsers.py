@@ -178,7 +178,11 @@ def _split_trailer(paragraphs: list[list[str]]) -> tuple[list[str], str | None, 
         last = lines[-1][1]
         if is_signature(last):
             pass
-        elif views is None and last.lower().startswith(VIEWS_LABELS) and views_count(last):
+        elif (
+            views is None
+            and last.lower().startswith(VIEWS_LABELS)
+            and views_count(last) is not None
+        ):
             views = last
         elif byline is None and author_from_byline(last) is not None:
             byline = last

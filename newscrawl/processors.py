@@ -37,7 +37,8 @@ SITE_DATE_RE = re.compile(r"(\d{1,2})\s+([^\W\d_]+)\.?,?\s+(\d{4}),?\s+(\d{1,2})
 BYLINE_RE = re.compile(r"^by\s*:?\s+(?P<name>\S.*)$", re.IGNORECASE)
 MAX_AUTHOR_LENGTH = 80
 ATTRIBUTION_RE = re.compile(
-    r"Caliber\.?Az\s+(?:reports|reported|informs|writes)\s*,?\s+citing\s+(?P<outlets>.+)",
+    r"Caliber\.?Az\s+(?:reports|reported|informs|writes)\s*,?\s+"
+    r"(?:citing|with\s+reference\s+to|referring\s+to)\s+(?P<outlets>.+)",
     re.IGNORECASE,
 )
 # An outlet list ends at a sentence stop; "U.S." style initials are not a stop.
@@ -152,6 +153,13 @@ def author_from_byline(value: str) -> str | None:
     True
     >>> author_from_byline("By the end of the week, prices had risen by a third.") is None
     True
+
+    The outlet's signature written after the name is not part of it:
+
+    >>> author_from_byline("By Orkhan Amashov, Caliber.Az")
+    'Orkhan Amashov'
+    >>> author_from_byline("By A. Guliyev (CALIBER.AZ)")
+    'A. Guliyev'
     """
     text = clean_text(value)
     if text is None:
@@ -159,17 +167,17 @@ def author_from_byline(value: str) -> str | None:
     match = BYLINE_RE.match(text)
     if match is None:
         return None
-    name = match["name"].rstrip(" .,;:")
-    if not name or is_signature(name) or len(name) > MAX_AUTHOR_LENGTH:
+    name = _TRAILING_SIGNATURE_RE.sub("", match["name"]).rstrip(" .,;:")
+    words = name.split()
+    if not name or is_signature(name) or len(name) > MAX_AUTHOR_LENGTH or len(words) > 8:
         return None
-    # A sentence that happens to start with "By" has lower-case words or a clause.
-    if "," in name or not all(
-        word[:1].isupper() or word in _NAME_PARTICLES for word in name.split()
-    ):
+    # A sentence that happens to start with "By" has lower-case words in it.
+    if not all(word[:1].isupper() or word in _NAME_PARTICLES for word in words):
         return None
     return name
 
 
+_TRAILING_SIGNATURE_RE = re.compile(r"\s*(?:[,/|–—-]|\()\s*Caliber\.?\s?Az\.?\)?\s*$", re.I)
 _NAME_PARTICLES = frozenset(
     {"and", "de", "van", "von", "der", "al", "el", "bin", "ibn", "la", "le"}
 )

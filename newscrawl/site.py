@@ -15,7 +15,9 @@ DEFAULT_BASE_URL = "https://caliber.az"
 SECTION_PATH = "/en/category/world"
 SECTION_LABEL = "WORLD"
 PAGE_PARAM = "page"
-ARTICLE_PATH_RE = r"^/en/post/(?P<slug>[^/?#]+)/?$"
+# Matched at the end of a link's path, so a link written relative to the listing page
+# (``en/post/x`` → ``/en/category/en/post/x``) still names article ``x``.
+ARTICLE_PATH_RE = r"/en/post/(?P<slug>[^/?#]+)/?$"
 LANGUAGE = "en"
 SIGNATURE = "Caliber.Az"
 # Asia/Baku has been UTC+04:00 all year since 2016; the site prints no zone.
@@ -81,6 +83,8 @@ class SiteScheme:
         'a-b'
         >>> s.article_slug("https://caliber.az/en/post/a-b/", page)
         'a-b'
+        >>> s.article_slug("en/post/a-b", page), s.article_slug("//caliber.az/en/post/a-b", page)
+        ('a-b', 'a-b')
         >>> s.article_slug("https://evil.example/en/post/a-b", page) is None
         True
         >>> s.article_slug("/en/category/politics", page) is None
@@ -91,7 +95,7 @@ class SiteScheme:
             return None
         if parts.netloc != self.host and parts.hostname not in SITE_HOSTS:
             return None
-        match = re.match(self.article_path_re, parts.path)
+        match = re.search(self.article_path_re, parts.path)
         if match is None:
             return None
         return unquote(match["slug"])

@@ -78,6 +78,10 @@ def test_published_at_unreadable_is_none(raw: str) -> None:
         ("By\u00a0Nigar Hasanova.", "Nigar Hasanova"),
         ("By: Orkhan Amashov", "Orkhan Amashov"),
         ("By Vugar Khalilov and Jane Doe", "Vugar Khalilov and Jane Doe"),
+        ("By Orkhan Amashov, Caliber.Az", "Orkhan Amashov"),
+        ("By Orkhan Amashov and Leyla Mammadova, Caliber.Az", "Orkhan Amashov and Leyla Mammadova"),
+        ("By Ali bin Hassan", "Ali bin Hassan"),
+        ("BY AGHAKAZIM GULIYEV", "AGHAKAZIM GULIYEV"),
         ("By Caliber.Az", None),
         ("Caliber.Az", None),
         ("By the way, the talks failed.", None),
@@ -114,6 +118,7 @@ def test_author_from_byline(raw: str, expected: str | None) -> None:
             "Caliber.Az reports, citing The New York Times. The mayor said more.",
             ["The New York Times"],
         ),
+        ("Caliber.Az reports with reference to Anadolu Agency.", ["Anadolu Agency"]),
         ("The mayor spoke to reporters on Friday.", []),
     ],
 )
