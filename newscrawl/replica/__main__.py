@@ -1,6 +1,6 @@
 """Serve the replica until SIGINT or SIGTERM.
 
-Usage: ``python -m newscrawl.replica [--port N] [--site DIR] [--verbose]``.
+Usage: ``python -m newscrawl.replica [--port N] [--site DIR] [--redesigned] [--verbose]``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from newscrawl.replica.server import DirectorySite, ReplicaServer, default_site
+from newscrawl.replica.faults import RedesignedSite
+from newscrawl.replica.server import DirectorySite, ReplicaServer, Site, default_site
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,11 +25,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any)")
     parser.add_argument("--site", type=Path, help="folder of saved pages (default: bundled)")
+    parser.add_argument(
+        "--redesigned", action="store_true", help="rename the CSS classes, as a redesign would"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     if args.site is not None and not args.site.is_dir():
         parser.error(f"--site: not a folder: {args.site}")
-    site = DirectorySite(args.site) if args.site is not None else default_site()
+    site: Site = DirectorySite(args.site) if args.site is not None else default_site()
+    if args.redesigned:
+        site = RedesignedSite(site)
 
     stop = threading.Event()
 

@@ -9,6 +9,7 @@ import contextlib
 import re
 import socket
 import string
+import struct
 import sys
 import threading
 import traceback
@@ -44,12 +45,30 @@ _NOT_FOUND_BODY = (
 
 @dataclass(frozen=True)
 class Response:
-    """What a site answers to one request; the server adds Content-Length itself."""
+    """What a site answers to one request; the server adds Content-Length itself.
+
+    The last three fields are faults only the HTTP layer can make: ``stall`` waits that many
+    seconds before answering, ``reset`` drops the connection with a TCP reset instead of an
+    answer, ``cut_after`` sends only that many bytes of the body (after the full Content-Length)
+    and then closes the connection.
+    """
 
     status: int
     body: bytes = b""
     content_type: str = HTML
     headers: Mapping[str, str] = field(default_factory=dict)
+    stall: float = 0.0
+    reset: bool = False
+    cut_after: int | None = None
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request the server received, as the client sent it."""
+
+    method: str
+    target: str
+    headers: Mapping[str, str]
 
 
 class Site(Protocol):
@@ -144,19 +163,40 @@ class _Handler(BaseHTTPRequestHandler):
             parts = urlsplit(self.path)
             path, raw_query = parts.path or "/", parts.query
         query = parse_qs(raw_query, keep_blank_values=True)
+        self.server.record(RequestRecord(self.command, self.path, dict(self.headers.items())))
         try:
             response = self.server.site.resolve(unquote(path), query)
         except Exception:
             traceback.print_exc(file=sys.stderr)
             response = Response(500, b"internal error\n", TEXT)
+        if response.stall and self.server.stopping.wait(response.stall):
+            response = Response(503, b"stopping\n", TEXT)
+        if response.reset:
+            self._reset()
+            return
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        if send_body:
+        if not send_body:
+            return
+        if response.cut_after is None:
             self.wfile.write(response.body)
+            return
+        self.wfile.write(response.body[: response.cut_after])
+        self.wfile.flush()
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_WR)
+
+    def _reset(self) -> None:
+        """Close the connection with a TCP RST (SO_LINGER 0), sending no answer at all."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
@@ -180,7 +220,14 @@ class _HTTPServer(ThreadingHTTPServer):
         self.on_connection = on_connection
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
+        self.requests: list[RequestRecord] = []
+        self.stopping = threading.Event()
         super().__init__(address, _Handler)
+
+    def record(self, request: RequestRecord) -> None:
+        """Keep ``request`` in the log of everything received."""
+        with self._open_lock:
+            self.requests.append(request)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind would look up the host's FQDN, which can be slow; skip it.
@@ -251,6 +298,12 @@ class ReplicaServer:
         return self._httpd.site
 
     @property
+    def requests(self) -> list[RequestRecord]:
+        """Every request received so far, in order (a copy)."""
+        with self._httpd._open_lock:
+            return list(self._httpd.requests)
+
+    @property
     def running(self) -> bool:
         """Whether the server has been started and not yet stopped."""
         return self._thread is not None and not self._closed
@@ -273,6 +326,7 @@ class ReplicaServer:
         if self._closed:
             return
         self._closed = True
+        self._httpd.stopping.set()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join()
