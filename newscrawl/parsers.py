@@ -49,6 +49,18 @@ AUTHOR_ELEMENT = ".post [class*='author']"
 VIEWS = ".post_hits"
 VIEWS_LABELS = ("views", "просмотров")
 
+#: The selector each item field is read with, by constant name: the drift alarm names it.
+FIELD_SELECTORS: dict[str, tuple[str, str]] = {
+    "headline": ("HEADLINE", HEADLINE),
+    "published_at": ("PUBLISHED", PUBLISHED),
+    "section": ("CATEGORY", CATEGORY),
+    "body": ("BODY", BODY),
+    "author": ("AUTHOR_ELEMENT", AUTHOR_ELEMENT),
+    "views": ("VIEWS", VIEWS),
+    "cited_sources": ("BODY", BODY),
+    "image_url": ("COVER_STYLE", COVER_STYLE),
+}
+
 
 @dataclass(frozen=True)
 class Card:
@@ -79,6 +91,11 @@ class Listing:
     other_section: int = 0
     not_article: int = 0
 
+    @property
+    def cards(self) -> int:
+        """How many cards the page showed (``CARD`` matches with a link), the section's or not."""
+        return len(self.articles) + self.other_section + self.not_article
+
 
 @dataclass
 class ArticlePage:
@@ -98,6 +115,14 @@ def _text(sel: Selector | None) -> str | None:
     if sel is None:
         return None
     return "".join(sel.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall())
+
+
+def _label(sel: Selector | None) -> str | None:
+    """The first non-blank text of a short label (on a malformed page it may not be closed)."""
+    if sel is None:
+        return None
+    texts = sel.xpath(".//text()[normalize-space()][not(ancestor::script or ancestor::style)]")
+    return texts[0].get() if texts else ""
 
 
 def _first(sel: Selector, css: str) -> Selector | None:
@@ -209,7 +234,7 @@ def parse_article(sel: Selector) -> ArticlePage:
     return ArticlePage(
         headline=_text(_first(root, HEADLINE)) or sel.css(HEADLINE_META).get(),
         published=_text(_first(root, PUBLISHED)) or sel.css(PUBLISHED_META).get(),
-        section=_text(_first(root, CATEGORY)),
+        section=_label(_first(root, CATEGORY)),
         cover_style=root.css(COVER_STYLE).get(),
         paragraphs=body,
         byline=byline,

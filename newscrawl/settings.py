@@ -26,10 +26,12 @@ CALIBER_STALE_PAGES_TO_STOP = 2
 # this many runs have failed on it (then it is logged and counted as given up).
 CALIBER_PENDING_MAX_RUNS = 5
 
-# Politeness
-NEWSCRAWL_CONTACT = "set NEWSCRAWL_CONTACT to an address the site can reach you at"
+# Politeness. The User-Agent names the project; NEWSCRAWL_CONTACT (an e-mail or URL of the
+# operator) is added to it as "; contact: ..." when set: please set it for live runs.
+NEWSCRAWL_CONTACT = ""
 USER_AGENT = "newscrawl/0.1 (+https://github.com/newscrawl/newscrawl)"
 ROBOTSTXT_OBEY = True
+# A ceiling per host; AutoThrottle adapts below it to the server's latency.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.25
@@ -37,6 +39,54 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Development runs: -s HTTPCACHE_ENABLED=1 replays pages from .scrapy/httpcache instead of asking
+# the site again (errors are never cached). RFC2616Policy makes conditional requests instead.
+HTTPCACHE_ENABLED = False
+HTTPCACHE_DIR = "httpcache"
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.DummyPolicy"
+HTTPCACHE_IGNORE_HTTP_CODES = [404, 408, 429, 500, 502, 503, 504, 522, 524]
+
+# Resilience. Failed requests are retried (5xx, 408, 429, timeouts, resets) RETRY_TIMES times,
+# then counted as caliber_world/errors/<listing|article>_<kind> and logged once by the spider
+# (so Scrapy's own "Gave up retrying" line is kept at DEBUG).
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
+# A stalled response is given up after this many seconds (then retried).
+DOWNLOAD_TIMEOUT = 30
+# A page cut short is kept (what could be read, flagged "dataloss") instead of failing.
+DOWNLOAD_FAIL_ON_DATALOSS = False
+# Pages larger than this are refused (an article page is some 50 kB).
+DOWNLOAD_MAXSIZE = 2 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+
+# Security: no request (or redirect) leaves the base_url's scheme, host and port; it runs before
+# Scrapy's offsite filter and robots.txt, so another host is never even resolved.
+# OffsiteRedirectMiddleware refuses a 3xx to another origin before RedirectMiddleware (600).
+DOWNLOADER_MIDDLEWARES = {
+    "newscrawl.middlewares.BaseHostOnlyMiddleware": 40,
+    "newscrawl.middlewares.OffsiteRedirectMiddleware": 650,
+    # USER_AGENT plus NEWSCRAWL_CONTACT, in place of Scrapy's own User-Agent middleware.
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "newscrawl.middlewares.ContactUserAgentMiddleware": 500,
+}
+
+# Drift alarms (newscrawl/alarms.py), checked before a run may close as "finished"; they read the
+# caliber_world/fields_filled/<field> counts of the RunReport extension (see EXTENSIONS below).
+# When articles were requested, at least min(this, articles requested) must give an item.
+CALIBER_MIN_ITEMS = 1
+# headline, published_at, section, body: the share of parsed articles that must have each.
+CALIBER_REQUIRED_COVERAGE = 0.5
+# Other fields: the share of written items that must have each (0 = not checked).
+CALIBER_FIELD_COVERAGE = {"author": 0.0, "views": 0.0, "cited_sources": 0.0}
+# An article lacking at least this many of the four required fields is not written.
+CALIBER_REFUSE_MISSING_REQUIRED = 2
+# The raw HTML of up to CALIBER_FAILED_PAGES_MAX failing pages goes to <dir>/<run time>/;
+# empty: a "failed-pages" folder beside JSONL_PATH.
+CALIBER_FAILED_PAGES_DIR = ""
+CALIBER_FAILED_PAGES_MAX = 5
 
 ITEM_PIPELINES = {
     "newscrawl.pipelines.DedupePipeline": 100,
@@ -45,6 +95,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "newscrawl.extensions.RunReport": 500,
+    "newscrawl.alarms.MarkupAlarm": 510,
 }
 
 # Scrapy's own feed exports (-o / -O) write the same keys in the same order.

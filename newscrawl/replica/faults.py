@@ -77,6 +77,8 @@ class FaultySite:
 
     ``FaultySite(default_site(), {"/en/post/x": Fault(status=503, times=2)})``: article ``x``
     answers 503 twice, then normally. ``served`` counts how often each target was asked for.
+    Every answer closes its connection, so that a client never retries a request on its own
+    because a reused connection broke (faults then count exactly).
     """
 
     def __init__(self, site: Site, faults: Mapping[str, Fault]) -> None:
@@ -92,6 +94,7 @@ class FaultySite:
             seen = self.served.get(target, 0)
             self.served[target] = seen + 1
         answer = self.site.resolve(path, query)
+        answer = replace(answer, headers={**answer.headers, "Connection": "close"})
         fault = self.faults.get(target)
         if fault is None or (fault.times is not None and seen >= fault.times):
             return answer

@@ -205,6 +205,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # A burst of new connections (every faulty answer closes its own) must not overflow it.
+    request_queue_size = 128
     block_on_close = False
 
     def __init__(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 import scrapy
 from scrapy.exceptions import CloseSpider
@@ -12,25 +12,67 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newscrawl import alarms
 from newscrawl.arguments import CrawlArguments
 from newscrawl.dataset import Dataset
 from newscrawl.items import Article
 from newscrawl.loaders import build_article
-from newscrawl.parsers import ListedArticle, parse_article, parse_section_listing
+from newscrawl.middlewares import OffsiteRefusedError
+from newscrawl.parsers import CARD, ListedArticle, parse_article, parse_section_listing
 from newscrawl.processors import parse_site_datetime
 from newscrawl.site import SiteScheme
 
 STATS = "caliber_world"
-REQUIRED_FIELDS = ("headline", "published_at", "section", "body")
+REQUIRED_FIELDS = alarms.REQUIRED_FIELDS
+# Fields a page may lack; counted as field_missing/<field> but not logged (cited_sources may be []).
+OPTIONAL_FIELDS = ("author", "views", "image_url")
 # Failures that will not mend by asking again: the article is gone or forbidden.
 GONE = frozenset({"http_400", "http_401", "http_403", "http_404", "http_410", "http_451"})
 
 
+# Names of the errors of a connection refused, reset or closed early, across Scrapy versions.
+CONNECTION_ERRORS = frozenset(
+    {
+        "DownloadFailedError",
+        "DownloadConnectionRefusedError",
+        "ConnectionRefusedError",
+        "ConnectionLost",
+        "ConnectionDone",
+        "ResponseNeverReceived",
+        "ResponseFailed",
+    }
+)
+
+
 def failure_kind(failure: Failure) -> str:
-    """A short name for why a request failed: ``http_404``, ``TimeoutError``, ..."""
+    """A short name for why a request failed: ``http_404``, ``too_large``, ``timeout``, ..."""
     if isinstance(failure.value, HttpError):
         return f"http_{failure.value.response.status}"
-    return type(failure.value).__name__
+    if isinstance(failure.value, OffsiteRefusedError):
+        return "offsite"
+    name = type(failure.value).__name__
+    if name == "DownloadCancelledError":  # only DOWNLOAD_MAXSIZE raises it
+        return "too_large"
+    if "Timeout" in name:  # TimeoutError, DownloadTimeoutError (Scrapy ≥ 2.14), ...
+        return "timeout"
+    if name in CONNECTION_ERRORS:
+        return "connection"
+    return name
+
+
+def is_html(response: Response) -> TypeGuard[TextResponse]:
+    """Whether a response is an HTML page by its Content-Type (Scrapy alone sniffs the body)."""
+    if not isinstance(response, TextResponse):
+        return False
+    header = response.headers.get(b"Content-Type") or b"text/html"
+    kind = header.split(b";")[0].strip().lower()
+    return kind in (b"text/html", b"application/xhtml+xml")
+
+
+def failed_url(failure: Failure) -> str:
+    """The URL the spider asked for (before any redirect) of a failed request."""
+    request: scrapy.Request = failure.request  # type: ignore[attr-defined]
+    return str(request.meta.get("redirect_urls", [request.url])[0])
 
 
 def utc_now() -> str:
@@ -129,12 +171,19 @@ class CaliberWorldSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
         self.count("listing_pages")
-        if not isinstance(response, TextResponse):
+        if not is_html(response):
             self.count("errors/listing_not_html")
-            self.logger.warning("Listing page is not HTML: %s", response.url)
+            self.logger.error("Listing page failed (%s): %s", "not_html", response.url)
             yield from self.next_listing(page, [], 0)
             return
         listing = parse_section_listing(response.selector, self.scheme, response.url)
+        if page == 1 and listing.cards == 0:
+            self.crawler.signals.send_catch_log(
+                signal=alarms.markup_drift,
+                response=response,
+                message=f'CARD = "{CARD}" matched nothing on page 1',
+            )
+            raise CloseSpider(alarms.DRIFT)
         self.count("cards_other_section", listing.other_section)
         self.count("cards_not_article", listing.not_article)
         new = 0
@@ -150,6 +199,7 @@ class CaliberWorldSpider(scrapy.Spider):
                 self.count("articles_already_stored")
                 continue
             new += 1
+            self.count("articles_requested")  # from listing pages: owed retries are not counted
             yield self.article_request(card.slug, card.category)
         yield from self.next_listing(page, listing.articles, new)
 
@@ -190,17 +240,19 @@ class CaliberWorldSpider(scrapy.Spider):
 
     def listing_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         request: scrapy.Request = failure.request  # type: ignore[attr-defined]
-        self.count(f"errors/listing_{failure_kind(failure)}")
-        self.logger.error("Listing page failed (%s): %s", failure.getErrorMessage(), request.url)
+        kind = failure_kind(failure)
+        self.count(f"errors/listing_{kind}")
+        self.logger.error("Listing page failed (%s): %s", kind, failed_url(failure))
         yield from self.next_listing(request.cb_kwargs["page"], [], 0)
 
     def parse_article(
         self, response: Response, slug: str, card_section: str | None
     ) -> Iterator[Article]:
-        if not isinstance(response, TextResponse):
+        if not is_html(response):
             self.count("errors/article_not_html")
-            self.logger.warning("Article page is not HTML: %s", response.url)
+            self.logger.error("Article page failed (%s): %s", "not_html", response.url)
             return
+        self.count("articles_parsed")
         article = build_article(
             parse_article(response.selector),
             url=self.scheme.article_url(slug),
@@ -208,11 +260,26 @@ class CaliberWorldSpider(scrapy.Spider):
             crawled_at=utc_now(),
             fallback_section=card_section,
         )
-        missing = [name for name in REQUIRED_FIELDS if not getattr(article, name)]
-        for name in missing:
-            self.count(f"field_missing/{name}")
+        missing = [name for name in REQUIRED_FIELDS if not alarms.filled(getattr(article, name))]
+        for name in (*REQUIRED_FIELDS, *OPTIONAL_FIELDS):
+            if not alarms.filled(getattr(article, name)):
+                self.count(f"field_missing/{name}")
+        truncated = "dataloss" in response.flags
+        if truncated:
+            self.count("pages_truncated")
+        problems = (["truncated"] if truncated else []) + (
+            [f"lacks {', '.join(missing)}"] if missing else []
+        )
         if missing:
-            self.logger.warning("Article lacks %s: %s", ", ".join(missing), response.url)
+            self.crawler.signals.send_catch_log(
+                signal=alarms.page_failed, response=response, reason="; ".join(problems)
+            )
+        if len(missing) >= self.settings.getint("CALIBER_REFUSE_MISSING_REQUIRED", 2):
+            self.count("items_refused")
+            self.logger.warning("Article refused (%s): %s", "; ".join(problems), response.url)
+            return
+        if problems:
+            self.logger.warning("Article incomplete (%s): %s", "; ".join(problems), response.url)
         if self.is_before_since(article.published_at):
             self.count("articles_before_since")
             return
@@ -222,7 +289,7 @@ class CaliberWorldSpider(scrapy.Spider):
         kind = failure_kind(failure)
         self.count(f"errors/article_{kind}")
         request: scrapy.Request = failure.request  # type: ignore[attr-defined]
-        self.logger.error("Article page failed (%s): %s", failure.getErrorMessage(), request.url)
+        self.logger.error("Article page failed (%s): %s", kind, failed_url(failure))
         if kind not in GONE and self.dataset is not None:
             # Asked for again by the next run, even when its card has sunk below the pages read.
             self.dataset.owe(request.cb_kwargs["slug"])

@@ -1,0 +1,194 @@
+"""Markup-drift alarms: the run checks itself and fails loudly when the site's markup moved.
+
+``MarkupAlarm`` saves the raw HTML of failing pages, and before a crawl may close as ``finished``
+it checks the item count and per-field coverage; a failed check closes it as ``markup_drift`` or
+``too_few_items`` (``spider_error`` when a callback raised) instead, with one log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import CloseSpider
+from scrapy.http import Response
+
+from newscrawl.parsers import FIELD_SELECTORS
+
+logger = logging.getLogger(__name__)
+
+STATS = "caliber_world"
+REQUIRED_FIELDS = ("headline", "published_at", "section", "body")
+DRIFT = "markup_drift"
+TOO_FEW = "too_few_items"
+SPIDER_ERROR = "spider_error"
+
+#: Signal a spider sends with a page it could not read as it should (``response``, ``reason``).
+page_failed = object()
+#: Signal a spider sends when a page shows the markup moved (``response``, ``message``).
+markup_drift = object()
+
+
+class _MaxsizeFilter(logging.Filter):
+    """Drops Scrapy's own "larger than download max size" warning: the spider logs that failure
+    once itself (``Article page failed (too_large): <url>``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "larger than download max size" not in record.getMessage()
+
+
+def filled(value: Any) -> bool:
+    """Whether an item field holds something: not ``None``, ``""`` or ``[]``.
+
+    >>> [filled(v) for v in (None, "", [], 0, "x", ["a"])]
+    [False, False, False, True, True, True]
+    """
+    return value is not None and value not in ("", [])
+
+
+def selector_text(field: str) -> str:
+    """How the log names the selector behind a field.
+
+    >>> selector_text("headline")
+    'HEADLINE = "h1.post_title"'
+    """
+    name, css = FIELD_SELECTORS[field]
+    return f'{name} = "{css}"'
+
+
+def coverage_failures(
+    stats: Mapping[str, Any], required_floor: float, floors: Mapping[str, float]
+) -> list[str]:
+    """What fell below its coverage floor, one phrase per field naming its selector.
+
+    Required fields are measured over every article page parsed (refused ones too), the others
+    over the items scraped:
+
+    >>> stats = {"caliber_world/articles_parsed": 4, "caliber_world/field_missing/body": 3,
+    ...          "item_scraped_count": 2, "caliber_world/fields_filled/views": 0}
+    >>> coverage_failures(stats, 0.5, {"views": 0.5})  # doctest: +NORMALIZE_WHITESPACE
+    ['BODY = ".post_body" found nothing on 3 of 4 articles (coverage 25%, floor 50%)',
+     'VIEWS = ".post_hits" found nothing on 2 of 2 articles (coverage 0%, floor 50%)']
+    >>> coverage_failures({}, 0.5, {"views": 0.5})
+    []
+    """
+    failures = []
+    parsed = int(stats.get(f"{STATS}/articles_parsed", 0))
+    scraped = int(stats.get("item_scraped_count", 0))
+    checks = [(name, required_floor) for name in REQUIRED_FIELDS] + list(floors.items())
+    for name, floor in checks:
+        if name in REQUIRED_FIELDS:
+            total = parsed
+            empty = int(stats.get(f"{STATS}/field_missing/{name}", 0))
+        else:
+            total = scraped
+            empty = total - int(stats.get(f"{STATS}/fields_filled/{name}", 0))
+        if total == 0 or floor <= 0:
+            continue
+        coverage = (total - empty) / total
+        if coverage < floor:
+            failures.append(
+                f"{selector_text(name)} found nothing on {empty} of {total} articles"
+                f" (coverage {coverage:.0%}, floor {floor:.0%})"
+            )
+    return failures
+
+
+def safe_name(url: str) -> str:
+    """A file name made of a URL's last path segment, with only ``[A-Za-z0-9-]`` kept.
+
+    >>> safe_name("http://h/en/post/a-b?x=1"), safe_name("http://h/en/post/..%2F..%2Fetc")
+    ('a-b', '2F_2Fetc')
+    >>> safe_name("http://h/en/category/world?page=2")
+    'world'
+    """
+    segment = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return re.sub(r"[^A-Za-z0-9-]+", "_", segment)[:80].strip("_") or "page"
+
+
+class MarkupAlarm:
+    """Saves failing pages, checks the run before it may finish, and fails it on drift.
+
+    Field coverage is read from ``caliber_world/fields_filled/<field>``, counted per scraped item
+    by ``newscrawl.extensions.RunReport``.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        settings = crawler.settings
+        self.min_items = settings.getint("CALIBER_MIN_ITEMS", 1)
+        self.required_floor = settings.getfloat("CALIBER_REQUIRED_COVERAGE", 0.5)
+        self.floors = {k: float(v) for k, v in settings.getdict("CALIBER_FIELD_COVERAGE").items()}
+        self.max_saved = settings.getint("CALIBER_FAILED_PAGES_MAX", 5)
+        folder = settings.get("CALIBER_FAILED_PAGES_DIR") or ""
+        if not folder:
+            folder = str(Path(settings.get("JSONL_PATH") or ".").parent / "failed-pages")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        self.folder = Path(folder) / stamp
+        self.saved: list[Path] = []
+        self.drifted = False
+        http11 = logging.getLogger("scrapy.core.downloader.handlers.http11")
+        if not any(isinstance(f, _MaxsizeFilter) for f in http11.filters):
+            http11.addFilter(_MaxsizeFilter())
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> MarkupAlarm:
+        alarm = cls(crawler)
+        crawler.signals.connect(alarm.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(alarm.page_failed, signal=page_failed)
+        crawler.signals.connect(alarm.markup_drift, signal=markup_drift)
+        return alarm
+
+    def page_failed(self, response: Response, reason: str) -> None:
+        """Keep the raw HTML of ``response``, up to ``CALIBER_FAILED_PAGES_MAX`` pages a run."""
+        if len(self.saved) >= self.max_saved:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{len(self.saved) + 1:02d}-{safe_name(response.url)}.html"
+        path.write_bytes(response.body)
+        with (self.folder / "index.tsv").open("a", encoding="utf-8") as index:
+            index.write(f"{path.name}\t{response.url}\t{' '.join(reason.split())}\n")
+        self.saved.append(path)
+        self.stats.inc_value(f"{STATS}/failed_pages_saved")
+
+    def markup_drift(self, response: Response, message: str) -> None:
+        """A page shows the markup moved: save it and log the one line (the spider closes)."""
+        self.page_failed(response, message)
+        self.alarm(f"{message} ({response.url})")
+
+    def alarm(self, message: str) -> None:
+        self.drifted = True
+        where = f"; failing pages saved in {self.folder}" if self.saved else ""
+        logger.error("Markup drift: %s%s", message, where)
+
+    def spider_idle(self, spider: Any) -> None:
+        """The crawl would finish: check it first, and close it as a failure when a check fails."""
+        if self.drifted:
+            raise CloseSpider(DRIFT)
+        crashed = int(self.stats.get_value("spider_exceptions/count", 0))
+        if crashed:
+            logger.error("The spider's own code failed %d times (tracebacks above)", crashed)
+            raise CloseSpider(SPIDER_ERROR)
+        failures = coverage_failures(self.stats.get_stats(), self.required_floor, self.floors)
+        if failures:
+            self.alarm("; ".join(failures))
+            raise CloseSpider(DRIFT)
+        requested = int(self.stats.get_value(f"{STATS}/articles_requested", 0))
+        read = int(self.stats.get_value("item_scraped_count", 0)) + int(
+            self.stats.get_value(f"{STATS}/articles_before_since", 0)
+        )
+        wanted = min(self.min_items, requested)
+        if read < wanted:
+            logger.error(
+                "Too few items: %d of %d requested articles could be read (minimum %d)",
+                read,
+                requested,
+                wanted,
+            )
+            raise CloseSpider(TOO_FEW)
