@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from scrapy.exceptions import DropItem
+from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from newscrawl.dataset import Dataset
@@ -200,3 +201,25 @@ def test_an_article_that_keeps_failing_is_given_up_after_the_limit(tmp_path: Pat
         f"Giving up on {server.base_url}/en/post/{broken} after 2 runs could not read it" in logs[2]
     )
     assert "'caliber_world/articles_given_up': 1," in logs[2]
+
+
+def test_a_page_the_parser_chokes_on_is_counted_owed_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crawler = get_crawler(CaliberWorldSpider, {"JSONL_PATH": str(tmp_path / "out.jsonl")})
+    spider = CaliberWorldSpider.from_crawler(crawler)
+    crawler.spider = spider
+    spider.dataset = Dataset(tmp_path / "out.jsonl")
+    spider.dataset.open()
+
+    def choke(*args: object, **kwargs: object) -> None:
+        raise ValueError("a page no parser foresaw")
+
+    monkeypatch.setattr("newscrawl.spiders.caliber_world.build_article", choke)
+    page = HtmlResponse(
+        "https://caliber.az/en/post/odd", body=b"<html><body>odd</body></html>", encoding="utf-8"
+    )
+    assert list(spider.parse_article(page, slug="odd", card_section=None)) == []
+    spider.dataset.close()
+    assert crawler.stats.get_value("caliber_world/errors/article_unparsable") == 1
+    assert json.loads((tmp_path / "out.jsonl.pending.json").read_text()) == {"odd": 1}

@@ -253,13 +253,23 @@ class CaliberWorldSpider(scrapy.Spider):
             self.logger.error("Article page failed (%s): %s", "not_html", response.url)
             return
         self.count("articles_parsed")
-        article = build_article(
-            parse_article(response.selector),
-            url=self.scheme.article_url(slug),
-            slug=slug,
-            crawled_at=utc_now(),
-            fallback_section=card_section,
-        )
+        try:
+            article = build_article(
+                parse_article(response.selector),
+                url=self.scheme.article_url(slug),
+                slug=slug,
+                crawled_at=utc_now(),
+                fallback_section=card_section,
+            )
+        except Exception:
+            # A page no parser foresaw must not end the run: count it, keep it, ask again later.
+            self.count("errors/article_unparsable")
+            self.logger.exception("Article page failed (%s): %s", "unparsable", response.url)
+            self.crawler.signals.send_catch_log(
+                signal=alarms.page_failed, response=response, reason="unparsable"
+            )
+            self.owe(slug)
+            return
         missing = [name for name in REQUIRED_FIELDS if not alarms.filled(getattr(article, name))]
         for name in (*REQUIRED_FIELDS, *OPTIONAL_FIELDS):
             if not alarms.filled(getattr(article, name)):
@@ -277,6 +287,7 @@ class CaliberWorldSpider(scrapy.Spider):
         if len(missing) >= self.settings.getint("CALIBER_REFUSE_MISSING_REQUIRED", 2):
             self.count("items_refused")
             self.logger.warning("Article refused (%s): %s", "; ".join(problems), response.url)
+            self.owe(slug)
             return
         if problems:
             self.logger.warning("Article incomplete (%s): %s", "; ".join(problems), response.url)
@@ -290,6 +301,10 @@ class CaliberWorldSpider(scrapy.Spider):
         self.count(f"errors/article_{kind}")
         request: scrapy.Request = failure.request  # type: ignore[attr-defined]
         self.logger.error("Article page failed (%s): %s", kind, failed_url(failure))
-        if kind not in GONE and self.dataset is not None:
-            # Asked for again by the next run, even when its card has sunk below the pages read.
-            self.dataset.owe(request.cb_kwargs["slug"])
+        if kind not in GONE:
+            self.owe(request.cb_kwargs["slug"])
+
+    def owe(self, slug: str) -> None:
+        """Have the next runs ask for this article again, even once its card sank out of reach."""
+        if self.dataset is not None:
+            self.dataset.owe(slug)
