@@ -18,14 +18,19 @@ STATS = "caliber_world"
 class DedupePipeline:
     """Drops an article whose slug this run already emitted or the dataset already holds."""
 
-    def __init__(self) -> None:
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
         self.seen: set[str] = set()
 
-    def process_item(self, item: Any, spider: Any) -> Any:
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> DedupePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
         slug = str(ItemAdapter(item).get("slug"))
-        stored = getattr(spider, "dataset", None)
+        stored = getattr(self.crawler.spider, "dataset", None)
         if slug in self.seen or (stored is not None and slug in stored):
-            spider.crawler.stats.inc_value(f"{STATS}/items_duplicate")
+            self.crawler.stats.inc_value(f"{STATS}/items_duplicate")
             raise DropItem(f"duplicate article {slug}", log_level="DEBUG")
         self.seen.add(slug)
         return item
@@ -35,27 +40,32 @@ class JsonlWriterPipeline:
     """Appends each valid item to ``JSONL_PATH`` as one whole line, in schema key order.
 
     An item that does not validate against ``schema/article.schema.json`` is refused and counted.
+    The spider gets the dataset (``spider.dataset``) to skip what is already stored.
     """
 
-    def __init__(self, path: Path, index_path: Path | None) -> None:
-        self.dataset = Dataset(path, index_path)
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        index = crawler.settings.get("JSONL_INDEX_PATH")
+        self.dataset = Dataset(
+            Path(crawler.settings.get("JSONL_PATH")), Path(index) if index else None
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> JsonlWriterPipeline:
-        index = crawler.settings.get("JSONL_INDEX_PATH")
-        return cls(Path(crawler.settings.get("JSONL_PATH")), Path(index) if index else None)
+        return cls(crawler)
 
-    def open_spider(self, spider: Any) -> None:
+    def open_spider(self) -> None:
+        spider, stats = self.crawler.spider, self.crawler.stats
         try:
             self.dataset.open()
         except DatasetLockedError as error:
             spider.logger.error("%s; this run stops without writing", error)
-            spider.crawler.stats.inc_value(f"{STATS}/errors/dataset_locked")
+            stats.inc_value(f"{STATS}/errors/dataset_locked")
             spider.close_reason = "dataset_locked"
             return
         repair = self.dataset.repair
         if repair is not None:
-            spider.crawler.stats.inc_value(f"{STATS}/dataset_repaired_bytes", repair.rejected_bytes)
+            stats.inc_value(f"{STATS}/dataset_repaired_bytes", repair.rejected_bytes)
             spider.logger.warning(
                 "Dataset %s ended in a half-written line (%d bytes): moved to %s",
                 self.dataset.path,
@@ -73,20 +83,22 @@ class JsonlWriterPipeline:
             )
         spider.logger.info("Dataset %s holds %d articles", self.dataset.path, len(self.dataset))
 
-    def close_spider(self, spider: Any) -> None:
+    def close_spider(self) -> None:
         self.dataset.close()
-        spider.logger.info(
+        self.crawler.spider.logger.info(
             "Dataset %s now holds %d articles", self.dataset.path.resolve(), len(self.dataset)
         )
 
-    def process_item(self, item: Any, spider: Any) -> Any:
+    def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         record = {name: adapter.get(name) for name in FIELDS}
         errors = schema_errors(record)
         if errors:
-            spider.crawler.stats.inc_value(f"{STATS}/items_invalid")
-            spider.logger.error("Refusing %s: %s", record.get("url"), "; ".join(errors))
+            self.crawler.stats.inc_value(f"{STATS}/items_invalid")
+            self.crawler.spider.logger.error(
+                "Refusing %s: %s", record.get("url"), "; ".join(errors)
+            )
             raise DropItem(f"invalid article {record.get('url')}", log_level="DEBUG")
         self.dataset.append(record)
-        spider.crawler.stats.inc_value(f"{STATS}/items_written")
+        self.crawler.stats.inc_value(f"{STATS}/items_written")
         return item

@@ -106,7 +106,7 @@ def test_writer_refuses_and_counts_an_item_that_does_not_validate(tmp_path: Path
     spider = CaliberWorldSpider.from_crawler(crawler)
     crawler.spider = spider
     writer = JsonlWriterPipeline.from_crawler(crawler)
-    writer.open_spider(spider)
+    writer.open_spider()
     good = Article(
         url="https://caliber.az/en/post/a", slug="a", language="en", body="",
         crawled_at="2026-11-26T04:00:00Z",
@@ -115,10 +115,10 @@ def test_writer_refuses_and_counts_an_item_that_does_not_validate(tmp_path: Path
         url="https://caliber.az/en/post/b?x=1", slug="b", language="en", body="", views=-3,
         crawled_at="2026-11-26T04:00:00Z",
     )  # fmt: skip
-    writer.process_item(good, spider)
+    writer.process_item(good)
     with pytest.raises(DropItem, match="invalid article"):
-        writer.process_item(bad, spider)
-    writer.close_spider(spider)
+        writer.process_item(bad)
+    writer.close_spider()
     assert slugs_in(tmp_path / "out.jsonl") == ["a"]
     assert crawler.stats.get_value("caliber_world/items_invalid") == 1
     assert crawler.stats.get_value("caliber_world/items_written") == 1
