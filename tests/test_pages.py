@@ -35,7 +35,17 @@ def test_page_matches_expected(page: Path) -> None:
         assert got[key] == value, f"{page.name}: field {key!r}"
 
 
-def test_fixture_folders_are_not_empty() -> None:
+SEED = "wsj-russian-forces-in-ukraine-near-first-major-conquest-in-more-than-two-years"
+
+
+def test_the_shared_sample_pages_are_among_the_fixtures() -> None:
+    shared = Path(__file__).resolve().parents[2] / "shared" / "site-sample"
     names = {page.name for page in _saved_pages()}
-    assert {"article-wsj-pokrovsk.html", "listing-world-page1.html"} <= names
-    assert len(names) >= 6
+    assert {f"{SEED}.html", "listing-world-page1.html", "page-1.html"} <= names
+    assert len(names) >= 20
+    seed = REPLICA_SITE / "en" / "post" / f"{SEED}.html"
+    if shared.is_dir():  # beside the checkout, as on the developers' machines and CI
+        assert seed.read_bytes() == (shared / "article-wsj-pokrovsk.html").read_bytes()
+        assert (PAGES / "listing-world-page1.html").read_bytes() == (
+            shared / "listing-world-page1.html"
+        ).read_bytes()
