@@ -96,6 +96,8 @@ _FINDINGS = _words(
     "costs had risen sharply since the spring and would weigh on growth|"
     "the number of people affected had more than doubled in the past month|"
     "further talks were planned for next week in the capital|"
+    "the country’s reserves would cover the shortfall “for the time being”|"
+    "the region’s largest employers had already cut shifts|"
     "the plan would be financed partly through international loans and partly from the budget|"
     "a final agreement was still some way off, although both sides reported progress|"
     "security forces had been placed on alert in several border districts|"
@@ -107,7 +109,7 @@ _FINDINGS = _words(
 _TAILS = _words(
     "|| The details have not been made public.| Critics called the move premature.|"
     " Markets reacted calmly to the news.| The opposition has promised to challenge it.|"
-    " Similar steps were taken in 2022.| Turnout at the meetings was lower than expected."
+    " Similar steps were taken in 2022.| “We will not back down,” one official said.| Turnout at the meetings was lower than expected."
 )
 OUTLETS = _words(
     "Reuters|AFP|Bloomberg|The Wall Street Journal|Financial Times|Al Jazeera|"
