@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from lxml import etree
 from parsel import Selector
 
 from newscrawl.processors import author_from_byline, clean_text, is_signature, views_count
@@ -45,6 +46,8 @@ BODY_PARAGRAPHS = (
 ).format(embeds=" or ".join(f"contains(@class, '{c}')" for c in EMBED_CLASSES))
 # Text of a paragraph without scripts; <br> kept as a line break.
 PARAGRAPH_TEXT = ".//text()[not(ancestor::script or ancestor::style)] | .//br"
+# Compiled once and run on the lxml element: a Selector per text node costs more than the parse.
+_PARAGRAPH_TEXT = etree.XPath(PARAGRAPH_TEXT)
 AUTHOR_ELEMENT = ".post [class*='author']"
 VIEWS = ".post_hits"
 VIEWS_LABELS = ("views", "просмотров")
@@ -178,9 +181,9 @@ def parse_section_listing(sel: Selector, scheme: SiteScheme, page_url: str) -> L
 
 def _paragraph_lines(p: Selector) -> list[str]:
     lines = [""]
-    for node in p.xpath(PARAGRAPH_TEXT):
-        if isinstance(node.root, str):
-            lines[-1] += node.root
+    for node in _PARAGRAPH_TEXT(p.root):
+        if isinstance(node, str):
+            lines[-1] += node
         else:
             lines.append("")
     return lines
