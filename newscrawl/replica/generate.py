@@ -109,7 +109,8 @@ _FINDINGS = _words(
 _TAILS = _words(
     "|| The details have not been made public.| Critics called the move premature.|"
     " Markets reacted calmly to the news.| The opposition has promised to challenge it.|"
-    " Similar steps were taken in 2022.| “We will not back down,” one official said.| Turnout at the meetings was lower than expected."
+    " Similar steps were taken in 2022.| “We will not back down,” one official said.|"
+    " Turnout at the meetings was lower than expected."
 )
 OUTLETS = _words(
     "Reuters|AFP|Bloomberg|The Wall Street Journal|Financial Times|Al Jazeera|"
