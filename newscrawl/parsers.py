@@ -5,7 +5,7 @@ They take a ``parsel.Selector`` and return plain data; normalisation is the load
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -44,6 +44,37 @@ BODY_PARAGRAPHS = (
     " and not(ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' ads ')"
     " or contains(@class, 'related') or contains(@class, 'share')])]"
 ).format(embeds=" or ".join(f"contains(@class, '{c}')" for c in EMBED_CLASSES))
+# BODY_PARAGRAPHS is the rule; _body_paragraphs applies it in one walk down the body instead of
+# an ancestor scan per paragraph (tests/test_parsers.py checks they agree).
+_XML_SPACE = re.compile(r"[ \t\n\r]+")
+
+
+def _hides_paragraphs(element: etree._Element) -> bool:
+    """Whether paragraphs inside ``element`` are not the article's (see ``BODY_PARAGRAPHS``)."""
+    css = element.get("class")
+    if css is None:
+        return False
+    if element.tag == "blockquote" and any(embed in css for embed in EMBED_CLASSES):
+        return True
+    return "related" in css or "share" in css or ("ads" in css and "ads" in _XML_SPACE.split(css))
+
+
+def _body_paragraphs(body: etree._Element) -> list[etree._Element]:
+    """The ``p`` elements below ``body`` that ``BODY_PARAGRAPHS`` selects, in document order."""
+    found: list[etree._Element] = []
+
+    def walk(parent: etree._Element, hidden: bool) -> None:
+        for child in parent:
+            if not isinstance(child.tag, str):  # comments, processing instructions
+                continue
+            if child.tag == "p" and not hidden:
+                found.append(child)
+            walk(child, hidden or _hides_paragraphs(child))
+
+    walk(body, any(map(_hides_paragraphs, body.iterancestors())) or _hides_paragraphs(body))
+    return found
+
+
 # Text of a paragraph without scripts; <br> kept as a line break.
 PARAGRAPH_TEXT = ".//text()[not(ancestor::script or ancestor::style)] | .//br"
 # Compiled once and run on the lxml element: a Selector per text node costs more than the parse.
@@ -179,9 +210,9 @@ def parse_section_listing(sel: Selector, scheme: SiteScheme, page_url: str) -> L
     return listing
 
 
-def _paragraph_lines(p: Selector) -> list[str]:
+def _paragraph_lines(p: etree._Element) -> list[str]:
     lines = [""]
-    for node in _PARAGRAPH_TEXT(p.root):
+    for node in _PARAGRAPH_TEXT(p):
         if isinstance(node, str):
             lines[-1] += node
         else:
@@ -227,10 +258,10 @@ def parse_article(sel: Selector) -> ArticlePage:
     """The raw parts of an article page; absent parts are ``None`` (or empty)."""
     root = _first(sel, ARTICLE_ROOT) or sel
     body_root = _first(root, BODY)
-    paragraphs: Iterable[Selector] = body_root.xpath(BODY_PARAGRAPHS) if body_root else ()
+    paragraphs = _body_paragraphs(body_root.root) if body_root is not None else []
     body, byline, views_in_body = _split_trailer([_paragraph_lines(p) for p in paragraphs])
     if not body and body_root is not None:
-        lines = _paragraph_lines(body_root)
+        lines = _paragraph_lines(body_root.root)
         body, byline, views_in_body = _split_trailer([[line] for line in lines])
     if byline is None:
         byline = _text(_first(sel, AUTHOR_ELEMENT))
