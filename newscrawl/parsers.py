@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import css2xpath
 
 from newscrawl.processors import author_from_byline, clean_text, is_signature, views_count
 from newscrawl.site import SiteScheme
@@ -254,23 +255,86 @@ def _split_trailer(paragraphs: list[list[str]]) -> tuple[list[str], str | None, 
     return [" ".join(para) for para in body.values()], byline, views
 
 
+# The article root's parts, found in one pass over its elements rather than one document scan
+# per selector: (tag or None, class tokens) for each CSS rule above. tests/test_parsers.py checks
+# that parse_article agrees with the selectors themselves.
+_ROOT_PARTS: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    BODY: (None, ("post_body",)),
+    HEADLINE: ("h1", ("post_title",)),
+    PUBLISHED: (None, ("post_time",)),
+    CATEGORY: (None, ("post_categoty", "post_category")),
+    COVER_STYLE: (None, ("post_cover",)),  # the first one with a style attribute
+    VIEWS: (None, ("post_hits",)),
+}
+_PART_CLASSES = tuple({c for _, classes in _ROOT_PARTS.values() for c in classes})
+_ARTICLE_ROOTS = etree.XPath(css2xpath(ARTICLE_ROOT))
+_AUTHOR_CLASS = "author"  # AUTHOR_ELEMENT: [class*='author'] below the article root
+_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
+
+
+def _find_parts(root: etree._Element) -> tuple[dict[str, etree._Element], etree._Element | None]:
+    """The first element of each ``_ROOT_PARTS`` rule at or below ``root``, in document order,
+    and the first element strictly below ``root`` whose class contains ``author``."""
+    found: dict[str, etree._Element] = {}
+    author = None
+    for index, element in enumerate(root.iter(etree.Element)):
+        css = element.get("class")
+        if css is None:
+            continue
+        if author is None and index and _AUTHOR_CLASS in css:
+            author = element
+        if not any(name in css for name in _PART_CLASSES):
+            continue
+        tokens = _XML_SPACE.split(css)
+        for rule, (tag, classes) in _ROOT_PARTS.items():
+            if (
+                rule not in found
+                and (tag is None or element.tag == tag)
+                and any(name in tokens for name in classes)
+                and (rule != COVER_STYLE or element.get("style") is not None)
+            ):
+                found[rule] = element
+    return found, author
+
+
+def _element_text(element: etree._Element | None) -> str | None:
+    """All text below ``element`` (scripts excluded), or ``None`` when there is no element."""
+    return None if element is None else "".join(_TEXT(element))
+
+
+_LABEL_TEXT = etree.XPath(".//text()[normalize-space()][not(ancestor::script or ancestor::style)]")
+
+
+def _element_label(element: etree._Element | None) -> str | None:
+    """What ``_label`` reads: the first non-blank text, ``""`` if none, ``None`` if no element."""
+    if element is None:
+        return None
+    texts = _LABEL_TEXT(element)
+    return str(texts[0]) if texts else ""
+
+
 def parse_article(sel: Selector) -> ArticlePage:
     """The raw parts of an article page; absent parts are ``None`` (or empty)."""
-    root = _first(sel, ARTICLE_ROOT) or sel
-    body_root = _first(root, BODY)
-    paragraphs = _body_paragraphs(body_root.root) if body_root is not None else []
+    roots = _ARTICLE_ROOTS(sel.root)
+    parts, author_element = _find_parts(roots[0] if roots else sel.root)
+    body_root = parts.get(BODY)
+    paragraphs = _body_paragraphs(body_root) if body_root is not None else []
     body, byline, views_in_body = _split_trailer([_paragraph_lines(p) for p in paragraphs])
     if not body and body_root is not None:
-        lines = _paragraph_lines(body_root.root)
+        lines = _paragraph_lines(body_root)
         body, byline, views_in_body = _split_trailer([[line] for line in lines])
-    if byline is None:
-        byline = _text(_first(sel, AUTHOR_ELEMENT))
+    if byline is None and roots:
+        # With one article root the pass saw every candidate; otherwise ask the selector.
+        byline = (
+            _element_text(author_element) if len(roots) == 1 else _text(_first(sel, AUTHOR_ELEMENT))
+        )
+    cover = parts.get(COVER_STYLE)
     return ArticlePage(
-        headline=_text(_first(root, HEADLINE)) or sel.css(HEADLINE_META).get(),
-        published=_text(_first(root, PUBLISHED)) or sel.css(PUBLISHED_META).get(),
-        section=_label(_first(root, CATEGORY)),
-        cover_style=root.css(COVER_STYLE).get(),
+        headline=_element_text(parts.get(HEADLINE)) or sel.css(HEADLINE_META).get(),
+        published=_element_text(parts.get(PUBLISHED)) or sel.css(PUBLISHED_META).get(),
+        section=_element_label(parts.get(CATEGORY)),
+        cover_style=cover.get("style") if cover is not None else None,
         paragraphs=body,
         byline=byline,
-        views=_text(_first(root, VIEWS)) or views_in_body,
+        views=_element_text(parts.get(VIEWS)) or views_in_body,
     )

@@ -41,6 +41,69 @@ def test_body_paragraphs_follow_the_xpath_rule(html: str) -> None:
         assert fast == rule
 
 
+def parse_article_by_selectors(sel: Selector) -> parsers.ArticlePage:
+    """parse_article as the selector constants define it, one document scan per rule."""
+
+    def first(scope: Selector, css: str) -> Selector | None:
+        found = scope.css(css)
+        return found[0] if found else None
+
+    def text(scope: Selector | None) -> str | None:
+        if scope is None:
+            return None
+        return "".join(scope.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall())
+
+    def lines(scope: Selector) -> list[str]:
+        found = [""]
+        for node in scope.xpath(parsers.PARAGRAPH_TEXT):
+            if isinstance(node.root, str):
+                found[-1] += node.root
+            else:
+                found.append("")
+        return found
+
+    root = first(sel, parsers.ARTICLE_ROOT) or sel
+    body_root = first(root, parsers.BODY)
+    paragraphs = body_root.xpath(parsers.BODY_PARAGRAPHS) if body_root else []
+    body, byline, views = parsers._split_trailer([lines(p) for p in paragraphs])
+    if not body and body_root is not None:
+        body, byline, views = parsers._split_trailer([[line] for line in lines(body_root)])
+    if byline is None:
+        byline = text(first(sel, parsers.AUTHOR_ELEMENT))
+    return parsers.ArticlePage(
+        headline=text(first(root, parsers.HEADLINE)) or sel.css(parsers.HEADLINE_META).get(),
+        published=text(first(root, parsers.PUBLISHED)) or sel.css(parsers.PUBLISHED_META).get(),
+        section=parsers._label(first(root, parsers.CATEGORY)),
+        cover_style=root.css(parsers.COVER_STYLE).get(),
+        paragraphs=body,
+        byline=byline,
+        views=text(first(root, parsers.VIEWS)) or views,
+    )
+
+
+TRICKY_ROOTS = [
+    # no article root: the whole page is read, an author element outside .post is not a byline
+    '<div><h1 class="post_title">T</h1><span class="author">A</span><div class="post_body">'
+    "<p>x</p></div></div>",
+    # two article roots: the first is read, an author element in the second counts
+    '<div class="post"><h1 class="x post_title">One</h1></div>'
+    '<div class="post"><span class="post_author">Leyla Mammadova</span></div>',
+    # the root itself carries a part's class; a cover without style; tag must match
+    '<div class="post post_time"><div class="post_cover"></div><div class="post_cover" '
+    'style="background:url(a.webp)"></div><h2 class="post_title">no</h2><h1 class="post_title">'
+    'yes<script>x</script></h1><div class="post_category">c</div><div class="post_categoty">'
+    'd</div><div class="post_hits">Views: 1</div><div class="author_box">By X</div></div>',
+    '<div class="post author"><div class="post_body">text</div></div>',
+    "<p>nothing at all</p>",
+]
+
+
+@pytest.mark.parametrize("html", _pages() + TRICKY_ROOTS)
+def test_parse_article_agrees_with_the_selectors(html: str) -> None:
+    sel = Selector(text=html)
+    assert parsers.parse_article(sel) == parse_article_by_selectors(sel)
+
+
 def test_tricky_body_paragraphs() -> None:
     page = parsers.parse_article(Selector(text=TRICKY_BODY))
     assert page.paragraphs == [
