@@ -59,6 +59,10 @@ def clean_text(value: str) -> str | None:
     >>> clean_text("\\u00a0 \\u200b") is None
     True
     """
+    if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
+        # Already clean (common: the loader gets the parser's cleaned lines): every whitespace
+        # character but the space, and every invisible one, is unprintable.
+        return value or None
     if not value.isascii() and _INVISIBLE_RE.search(value) is not None:
         value = value.translate(_INVISIBLE)
     text = " ".join(value.split())

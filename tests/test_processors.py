@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 
 import pytest
 from parsel import Selector
@@ -195,3 +196,13 @@ def test_loader_joins_body_paragraphs_with_a_blank_line_and_resolves_cover() -> 
     article = loader.load_item()
     assert article.body == "First one\n\nSecond one"
     assert article.image_url == "http://127.0.0.1:9/media/x.webp"
+
+
+def test_clean_text_fast_paths_agree_with_the_rule() -> None:
+    """clean_text skips work on clean input; the result is always the plain rule's."""
+    invisible = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+    alphabet = " \t\n\xa0\u2028\x1c\x85\u3000\u200a\u200b\u00ad\ufeff\x00ab’é"
+    rng = random.Random(5)
+    for _ in range(20_000):
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 7)))
+        assert clean_text(value) == (" ".join(value.translate(invisible).split()) or None)
