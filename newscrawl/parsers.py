@@ -60,20 +60,22 @@ def _hides_paragraphs(element: etree._Element) -> bool:
     return "related" in css or "share" in css or ("ads" in css and "ads" in _XML_SPACE.split(css))
 
 
+_PARAGRAPHS_BELOW = etree.XPath(".//p")
+
+
 def _body_paragraphs(body: etree._Element) -> list[etree._Element]:
     """The ``p`` elements below ``body`` that ``BODY_PARAGRAPHS`` selects, in document order."""
-    found: list[etree._Element] = []
+    hidden: dict[etree._Element, bool] = {}  # whether an element or an ancestor hides paragraphs
 
-    def walk(parent: etree._Element, hidden: bool) -> None:
-        for child in parent:
-            if not isinstance(child.tag, str):  # comments, processing instructions
-                continue
-            if child.tag == "p" and not hidden:
-                found.append(child)
-            walk(child, hidden or _hides_paragraphs(child))
+    def hides(element: etree._Element) -> bool:
+        known = hidden.get(element)
+        if known is None:
+            parent = element.getparent()
+            known = _hides_paragraphs(element) or (parent is not None and hides(parent))
+            hidden[element] = known
+        return known
 
-    walk(body, any(map(_hides_paragraphs, body.iterancestors())) or _hides_paragraphs(body))
-    return found
+    return [p for p in _PARAGRAPHS_BELOW(body) if not hides(p.getparent())]
 
 
 # Text of a paragraph without scripts; <br> kept as a line break.
@@ -211,14 +213,34 @@ def parse_section_listing(sel: Selector, scheme: SiteScheme, page_url: str) -> L
     return listing
 
 
+_NO_TEXT = frozenset({"script", "style"})
+
+
 def _paragraph_lines(p: etree._Element) -> list[str]:
-    lines = [""]
-    for node in _PARAGRAPH_TEXT(p):
-        if isinstance(node, str):
-            lines[-1] += node
-        else:
-            lines.append("")
+    """The text below ``p`` split at its ``<br>``s, without scripts and styles.
+
+    What ``PARAGRAPH_TEXT`` selects, in one walk (tests/test_parsers.py checks they agree);
+    an HTML parser puts no element inside a script or style, so ``p`` has no such ancestor.
+    """
+    skip = p.tag in _NO_TEXT
+    lines = ["" if skip else p.text or ""]
+    _collect_lines(p, lines, skip)
     return lines
+
+
+def _collect_lines(parent: etree._Element, lines: list[str], skip: bool) -> None:
+    # Document order: an element, its text, its children, then its tail (its parent's text).
+    for child in parent:
+        tag = child.tag
+        if tag == "br":
+            lines.append("")
+        if isinstance(tag, str):  # not a comment or processing instruction
+            child_skip = skip or tag in _NO_TEXT
+            if child.text and not child_skip:
+                lines[-1] += child.text
+            _collect_lines(child, lines, child_skip)
+        if child.tail and not skip:
+            lines[-1] += child.tail
 
 
 def _split_trailer(paragraphs: list[list[str]]) -> tuple[list[str], str | None, str | None]:
@@ -268,6 +290,8 @@ _ROOT_PARTS: dict[str, tuple[str | None, tuple[str, ...]]] = {
 }
 _PART_CLASSES = tuple({c for _, classes in _ROOT_PARTS.values() for c in classes})
 _ARTICLE_ROOTS = etree.XPath(css2xpath(ARTICLE_ROOT))
+# Only elements with a class can match: asking libxml2 for them makes fewer Python proxies.
+_WITH_CLASS = etree.XPath("descendant-or-self::*[@class]")
 _AUTHOR_CLASS = "author"  # AUTHOR_ELEMENT: [class*='author'] below the article root
 _TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
 
@@ -277,11 +301,9 @@ def _find_parts(root: etree._Element) -> tuple[dict[str, etree._Element], etree.
     and the first element strictly below ``root`` whose class contains ``author``."""
     found: dict[str, etree._Element] = {}
     author = None
-    for index, element in enumerate(root.iter(etree.Element)):
+    for element in _WITH_CLASS(root):
         css = element.get("class")
-        if css is None:
-            continue
-        if author is None and index and _AUTHOR_CLASS in css:
+        if author is None and element is not root and _AUTHOR_CLASS in css:
             author = element
         if not any(name in css for name in _PART_CLASSES):
             continue

@@ -18,6 +18,7 @@ TRICKY_BODY = """<html><body><div class="post"><div class="post_body">
 <div class="share-line"><p>share</p></div>
 <div><div class="related_news"><p>related</p></div><p>kept nested</p></div>
 <!-- a comment --><p>two<br>lines</p>
+<p>a <b>b<br><i>c</i> d</b><script>no()</script> e<style>.x{}</style><!-- c -->f<?pi x?>g</p>
 </div></div></body></html>"""
 
 
@@ -112,6 +113,7 @@ def test_tricky_body_paragraphs() -> None:
         "kept quote",
         "kept nested",
         "two lines",
+        "a b c d efg",
     ]
 
 
