@@ -99,10 +99,18 @@ TRICKY_ROOTS = [
 ]
 
 
-@pytest.mark.parametrize("html", _pages() + TRICKY_ROOTS)
+@pytest.mark.parametrize("html", [*_pages(), *TRICKY_ROOTS])
 def test_parse_article_agrees_with_the_selectors(html: str) -> None:
     sel = Selector(text=html)
     assert parsers.parse_article(sel) == parse_article_by_selectors(sel)
+
+
+def test_parse_article_reads_below_the_selector_it_is_given() -> None:
+    html = '<div class="post"><h1 class="post_title">Out</h1></div><section><div class="x  post">'
+    html += '<h1 class="post_title">In</h1></div></section>'
+    inner = Selector(text=html).css("section")[0]
+    assert parsers.parse_article(inner) == parse_article_by_selectors(inner)
+    assert parsers.parse_article(inner).headline == "In"
 
 
 def test_tricky_body_paragraphs() -> None:
