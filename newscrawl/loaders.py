@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
@@ -50,6 +51,25 @@ class ArticleLoader(ItemLoader):
     body_in = MapCompose(clean_text)
     body_out = Join("\n\n")
     image_url_in = MapCompose(style_background_url, _absolute)
+
+    # ItemLoader looks a field's processor up again for every value (a getattr, and an
+    # AttributeError raised and caught per processor object); they are class attributes here,
+    # so each is looked up once per loader class.
+    _processors: ClassVar[dict[tuple[type, str, str], Callable[..., Any]]] = {}
+
+    def get_input_processor(self, field_name: str) -> Callable[..., Any]:
+        key = (type(self), field_name, "in")
+        proc = self._processors.get(key)
+        if proc is None:
+            proc = self._processors[key] = super().get_input_processor(field_name)
+        return proc
+
+    def get_output_processor(self, field_name: str) -> Callable[..., Any]:
+        key = (type(self), field_name, "out")
+        proc = self._processors.get(key)
+        if proc is None:
+            proc = self._processors[key] = super().get_output_processor(field_name)
+        return proc
 
 
 def build_article(

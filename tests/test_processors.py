@@ -6,6 +6,7 @@ import dataclasses
 import random
 
 import pytest
+from itemloaders.processors import MapCompose
 from parsel import Selector
 
 from newscrawl.items import FIELDS
@@ -206,3 +207,13 @@ def test_clean_text_fast_paths_agree_with_the_rule() -> None:
     for _ in range(20_000):
         value = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 7)))
         assert clean_text(value) == (" ".join(value.translate(invisible).split()) or None)
+
+
+def test_loader_processors_are_looked_up_per_loader_class() -> None:
+    class ShoutingLoader(ArticleLoader):
+        headline_in = MapCompose(str.upper)
+
+    for loader_class, expected in ((ArticleLoader, "Calm"), (ShoutingLoader, "CALM")) * 2:
+        loader = loader_class()
+        loader.add_value("headline", "Calm")
+        assert loader.load_item().headline == expected
