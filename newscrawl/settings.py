@@ -88,6 +88,13 @@ CALIBER_REFUSE_MISSING_REQUIRED = 2
 CALIBER_FAILED_PAGES_DIR = ""
 CALIBER_FAILED_PAGES_MAX = 5
 
+# Scrapy 2.19 starts CONCURRENT_ITEMS tasks (default 100) for the output of every response;
+# a response of ours gives at most one item (a listing page: 19 requests) and the pipelines do
+# not wait on anything. Measured on 1,008 replica articles at 64 concurrent requests:
+# 100 -> 2 took the crawl from 312 to ~400 articles/s at the same peak RSS (8 was as fast but
+# held 18 MiB more). It changes nothing in how fast or how often the site is asked.
+CONCURRENT_ITEMS = 2
+
 ITEM_PIPELINES = {
     "newscrawl.pipelines.DedupePipeline": 100,
     "newscrawl.pipelines.JsonlWriterPipeline": 800,
