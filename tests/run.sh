@@ -10,7 +10,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # The system pip (23.2) has resolver bugs: upgrade it inside the venv first.
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev]'
+.venv/bin/python -m pip install --quiet -e '.[dev,bench]'
 echo "== ruff check";         .venv/bin/ruff check .
 echo "== ruff format --check"; .venv/bin/ruff format --check .
 echo "== mypy newscrawl";      .venv/bin/mypy newscrawl

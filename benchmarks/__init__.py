@@ -1,0 +1,1 @@
+"""Benchmarks of newscrawl: parsing, crawling and the dedupe state (``python -m benchmarks``)."""
