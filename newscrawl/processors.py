@@ -143,8 +143,23 @@ def is_signature(value: str) -> bool:
 
     >>> is_signature("CALIBER.AZ"), is_signature("Caliber Az."), is_signature("Aghakazim Guliyev")
     (True, True, False)
+    >>> is_signature("— Caliber . Az —" + "!" * 40), is_signature("The minister said so on Friday.")
+    (True, False)
     """
-    return re.sub(r"[\W_]", "", value).lower() == re.sub(r"[\W_]", "", SIGNATURE).lower()
+    if len(value) > _SIGNATURE_SCAN and any(letter in value for letter in _NOT_IN_SIGNATURE):
+        return False  # a letter the signature lacks survives; skips the re.sub (~13 µs a line)
+    return _NON_WORD_RE.sub("", value).lower() == _SIGNATURE_KEY
+
+
+_NON_WORD_RE = re.compile(r"[\W_]")
+_SIGNATURE_KEY = _NON_WORD_RE.sub("", SIGNATURE).lower()
+_NOT_IN_SIGNATURE = tuple(
+    letter
+    for lower in "tnoshdu"
+    if lower not in _SIGNATURE_KEY
+    for letter in (lower, lower.upper())
+)
+_SIGNATURE_SCAN = 2 * len(SIGNATURE)
 
 
 def author_from_byline(value: str) -> str | None:

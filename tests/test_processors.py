@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 
 import pytest
 from itemloaders.processors import MapCompose
@@ -17,6 +18,7 @@ from newscrawl.processors import (
     cited_outlets,
     clean_text,
     decode_entities,
+    is_signature,
     published_at,
     style_background_url,
     title_case,
@@ -217,3 +219,12 @@ def test_loader_processors_are_looked_up_per_loader_class() -> None:
         loader = loader_class()
         loader.add_value("headline", "Calm")
         assert loader.load_item().headline == expected
+
+
+def test_is_signature_fast_path_agrees_with_the_rule() -> None:
+    rng = random.Random(3)
+    parts = ["Caliber", ".", "Az", " ", "CALIBER", "az", "t", "!", "—", "İ", "K", "s", "_", "1"]
+    for _ in range(20_000):
+        value = "".join(rng.choice(parts) for _ in range(rng.randint(0, 12)))
+        rule = re.sub(r"[\W_]", "", value).lower() == "caliberaz"
+        assert is_signature(value) == rule, value
