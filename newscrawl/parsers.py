@@ -337,7 +337,11 @@ def _find_parts(root: etree._Element) -> tuple[dict[str, etree._Element], etree.
 
 def _element_text(element: etree._Element | None) -> str | None:
     """All text below ``element`` (scripts excluded), or ``None`` when there is no element."""
-    return None if element is None else "".join(_TEXT(element))
+    if element is None:
+        return None
+    if len(element) == 0 and element.tag not in _NO_TEXT:  # text only: no XPath needed
+        return element.text or ""
+    return "".join(_TEXT(element))
 
 
 _LABEL_TEXT = etree.XPath(".//text()[normalize-space()][not(ancestor::script or ancestor::style)]")
