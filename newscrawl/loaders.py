@@ -82,9 +82,6 @@ def build_article(
 ) -> Article:
     """The ``Article`` for one parsed article page."""
     loader = ArticleLoader(page_url=url)
-    loader.add_value("url", url)
-    loader.add_value("slug", slug)
-    loader.add_value("language", LANGUAGE)
     loader.add_value("section", page.section or fallback_section)
     loader.add_value("headline", page.headline)
     loader.add_value("published_at", page.published)
@@ -93,6 +90,9 @@ def build_article(
     loader.add_value("views", page.views)
     loader.add_value("body", page.paragraphs)
     loader.add_value("image_url", page.cover_style)
-    loader.add_value("crawled_at", crawled_at)
     article: Article = loader.load_item()
+    # What the crawler itself knows needs no normaliser: set it, not through the loader's
+    # machinery (~8 µs a field).
+    article.url, article.slug, article.language = url, slug, LANGUAGE
+    article.crawled_at = crawled_at
     return article
