@@ -96,6 +96,10 @@ TRICKY_ROOTS = [
     'd</div><div class="post_hits">Views: 1</div><div class="author_box">By X</div></div>',
     '<div class="post author"><div class="post_body">text</div></div>',
     "<p>nothing at all</p>",
+    # a label's first non-blank text, nested or unclosed; a blank one, an NBSP one
+    '<div class="post"><div class="post_categoty">\n  <b> </b><a>WORLD</a> x</div></div>',
+    '<div class="post"><div class="post_categoty"><script>x</script> \t</div></div>',
+    '<div class="post"><div class="post_categoty">\u00a0</div><h1 class="post_title">World',
 ]
 
 
