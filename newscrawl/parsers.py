@@ -311,7 +311,6 @@ def _article_roots(document: etree._Element) -> list[etree._Element]:
 # Only elements with a class can match: asking libxml2 for them makes fewer Python proxies.
 _WITH_CLASS = etree.XPath("descendant-or-self::*[@class]")
 _AUTHOR_CLASS = "author"  # AUTHOR_ELEMENT: [class*='author'] below the article root
-_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
 
 
 def _find_parts(root: etree._Element) -> tuple[dict[str, etree._Element], etree._Element | None]:
@@ -336,12 +335,13 @@ def _find_parts(root: etree._Element) -> tuple[dict[str, etree._Element], etree.
 
 
 def _element_text(element: etree._Element | None) -> str | None:
-    """All text below ``element`` (scripts excluded), or ``None`` when there is no element."""
+    """All text below ``element`` (scripts excluded, ``<br>`` read as a space), or ``None`` when
+    there is no element."""
     if element is None:
         return None
     if len(element) == 0 and element.tag not in _NO_TEXT:  # text only: no XPath needed
         return element.text or ""
-    return "".join(_TEXT(element))
+    return " ".join(_paragraph_lines(element))
 
 
 _LABEL_TEXT = etree.XPath(".//text()[normalize-space()][not(ancestor::script or ancestor::style)]")

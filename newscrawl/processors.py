@@ -36,7 +36,8 @@ _MONTH_NAMES = (
     ("december", "декабря"),
 )
 MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names}
-SITE_DATE_RE = re.compile(r"(\d{1,2})\s+([^\W\d_]+)\.?,?\s+(\d{4}),?\s+(\d{1,2}):(\d{2})")
+# The time may follow the year with no space (two elements side by side: "07 November 202511:03").
+SITE_DATE_RE = re.compile(r"(\d{1,2})\s*([^\W\d_]+)\.?,?\s+(\d{4}),?\s*(\d{1,2}):(\d{2})")
 BYLINE_RE = re.compile(r"^by\s*:?\s+(?P<name>\S.*)$", re.IGNORECASE)
 MAX_AUTHOR_LENGTH = 80
 ATTRIBUTION_RE = re.compile(

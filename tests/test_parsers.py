@@ -6,6 +6,7 @@ import pytest
 from parsel import Selector
 
 from newscrawl import parsers
+from newscrawl.processors import published_at
 from newscrawl.replica.generate import make_articles, render_article
 from tests.conftest import PAGES, REPLICA_SITE
 
@@ -50,9 +51,7 @@ def parse_article_by_selectors(sel: Selector) -> parsers.ArticlePage:
         return found[0] if found else None
 
     def text(scope: Selector | None) -> str | None:
-        if scope is None:
-            return None
-        return "".join(scope.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall())
+        return None if scope is None else " ".join(lines(scope))
 
     def lines(scope: Selector) -> list[str]:
         found = [""]
@@ -82,6 +81,11 @@ def parse_article_by_selectors(sel: Selector) -> parsers.ArticlePage:
     )
 
 
+# A headline broken by <br>, a time in two elements side by side.
+SPLIT_PARTS = (
+    '<div class="post"><h1 class="post_title">Two<br>lines</h1><div class="post_time">'
+    "<span>07 November 2025</span><span>11:03</span></div></div>"
+)
 TRICKY_ROOTS = [
     # no article root: the whole page is read, an author element outside .post is not a byline
     '<div><h1 class="post_title">T</h1><span class="author">A</span><div class="post_body">'
@@ -96,6 +100,7 @@ TRICKY_ROOTS = [
     'd</div><div class="post_hits">Views: 1</div><div class="author_box">By X</div></div>',
     '<div class="post author"><div class="post_body">text</div></div>',
     "<p>nothing at all</p>",
+    SPLIT_PARTS,
     # a label's first non-blank text, nested or unclosed; a blank one, an NBSP one
     '<div class="post"><div class="post_categoty">\n  <b> </b><a>WORLD</a> x</div></div>',
     '<div class="post"><div class="post_categoty"><script>x</script> \t</div></div>',
@@ -115,6 +120,12 @@ def test_parse_article_reads_below_the_selector_it_is_given() -> None:
     inner = Selector(text=html).css("section")[0]
     assert parsers.parse_article(inner) == parse_article_by_selectors(inner)
     assert parsers.parse_article(inner).headline == "In"
+
+
+def test_headline_br_is_a_space_and_a_split_time_is_read() -> None:
+    page = parsers.parse_article(Selector(text=SPLIT_PARTS))
+    assert page.headline == "Two lines"
+    assert published_at(page.published or "") == "2025-11-07T11:03:00+04:00"
 
 
 def test_tricky_body_paragraphs() -> None:
