@@ -88,11 +88,13 @@ def repair_tail(path: Path, rejected_path: Path) -> Repair | None:
 
 
 class Dataset:
-    """The append-only JSONL file, its lock, the index of the slugs it holds, and what is owed.
+    """The append-only JSONL file, its lock, the index of the slugs it holds, and its run state.
 
     Files beside ``path``: ``.index`` (see ``newscrawl.state``), ``.lock`` (one writer at a time),
-    ``.rejected`` (half-written lines found at start), ``.pending.json`` (articles whose page
-    failed, by slug, with how many runs tried them: the next run asks for them again).
+    ``.rejected`` (half-written lines found at start), ``.state.json``: ``owed``, the articles
+    whose page failed, by slug, with how many runs tried them (the next run asks again), and
+    ``walked``, whether the last run ended well having walked the section down to its end or to
+    pages it had already stored (only then may the next run stop at stored pages).
     """
 
     def __init__(self, path: Path, index_path: Path | None = None) -> None:
@@ -100,15 +102,17 @@ class Dataset:
         self.index_path = index_path or default_index_path(path)
         self.rejected_path = path.with_name(path.name + ".rejected")
         self.lock_path = path.with_name(path.name + ".lock")
-        self.pending_path = path.with_name(path.name + ".pending.json")
-        self.pending: dict[str, int] = {}
+        self.state_path = path.with_name(path.name + ".state.json")
+        self.owed: dict[str, int] = {}
+        self.walked = False
+        self.walked_now = False
         self.index: SlugIndex | None = None
         self.repair: Repair | None = None
         self._fd: int | None = None
         self._lock_fd: int | None = None
 
     def open(self) -> None:
-        """Lock, repair a torn last line, load the index, and open for appending."""
+        """Lock, repair a torn last line, load the index and state, and open for appending."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -121,7 +125,9 @@ class Dataset:
             ) from None
         self.repair = repair_tail(self.path, self.rejected_path)
         self.index = SlugIndex.load(self.path, self.index_path)
-        self.pending = self._read_pending()
+        self._read_state()
+        # Until this run ends well, the dataset may have holes: a killed run leaves walked false.
+        self._write_state(walked=False)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def __contains__(self, slug: object) -> bool:
@@ -139,45 +145,53 @@ class Dataset:
             written = os.write(self._fd, data)
             data = data[written:]
         self.index.add(str(record["slug"]))
-        self.pending.pop(str(record["slug"]), None)
+        self.owed.pop(str(record["slug"]), None)
 
     def owe(self, slug: str) -> None:
         """Remember an article whose page could not be read this run."""
         if slug not in self:
-            self.pending[slug] = self.pending.get(slug, 0) + 1
+            self.owed[slug] = self.owed.get(slug, 0) + 1
 
     def give_up(self, slug: str) -> None:
         """Stop asking for an article that failed too many runs."""
-        self.pending.pop(slug, None)
+        self.owed.pop(slug, None)
 
-    def _read_pending(self) -> dict[str, int]:
+    def mark_walked(self) -> None:
+        """This run has read the section down to its end, or to pages already stored."""
+        self.walked_now = True
+
+    def _read_state(self) -> None:
         try:
-            owed = json.loads(self.pending_path.read_text(encoding="utf-8"))
+            state = json.loads(self.state_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return {}
-        if not isinstance(owed, dict):
-            return {}
-        return {
-            slug: tries
-            for slug, tries in owed.items()
-            if isinstance(tries, int) and slug not in self
+            state = {}
+        if not isinstance(state, dict):
+            state = {}
+        owed = state.get("owed")
+        self.owed = {
+            slug: runs
+            for slug, runs in (owed.items() if isinstance(owed, dict) else ())
+            if isinstance(runs, int) and slug not in self
         }
+        self.walked = state.get("walked") is True
 
-    def _write_pending(self) -> None:
-        if not self.pending and not self.pending_path.exists():
-            return
-        partial = self.pending_path.with_name(self.pending_path.name + ".tmp")
-        partial.write_text(json.dumps(self.pending, ensure_ascii=False, indent=0), "utf-8")
-        os.replace(partial, self.pending_path)
+    def _write_state(self, *, walked: bool) -> None:
+        state = {"walked": walked, "owed": self.owed}
+        partial = self.state_path.with_name(self.state_path.name + ".tmp")
+        partial.write_text(json.dumps(state, ensure_ascii=False, indent=1) + "\n", "utf-8")
+        os.replace(partial, self.state_path)
 
-    def close(self) -> None:
-        """Save the index and the articles owed, close the file and release the lock."""
+    def close(self, *, finished: bool = True) -> None:
+        """Save the index and state, close the file and release the lock.
+
+        ``finished``: the run ended well (Scrapy's ``finished``); only then can it be ``walked``.
+        """
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
             if self.index is not None:
                 self.index.save()
-            self._write_pending()
+            self._write_state(walked=finished and self.walked_now)
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from newscrawl.dataset import Dataset, DatasetLockedError
@@ -52,7 +53,10 @@ class JsonlWriterPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> JsonlWriterPipeline:
-        return cls(crawler)
+        writer = cls(crawler)
+        # Closed on spider_closed, not close_spider: the close reason decides the run state.
+        crawler.signals.connect(writer.spider_closed, signal=signals.spider_closed)
+        return writer
 
     def open_spider(self) -> None:
         spider, stats = self.crawler.spider, self.crawler.stats
@@ -83,9 +87,9 @@ class JsonlWriterPipeline:
             )
         spider.logger.info("Dataset %s holds %d articles", self.dataset.path, len(self.dataset))
 
-    def close_spider(self) -> None:
-        self.dataset.close()
-        self.crawler.spider.logger.info(
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        self.dataset.close(finished=reason == "finished")
+        spider.logger.info(
             "Dataset %s now holds %d articles", self.dataset.path.resolve(), len(self.dataset)
         )
 

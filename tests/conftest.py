@@ -23,6 +23,18 @@ def load_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def run_state(dataset: Path) -> dict[str, Any]:
+    """The run state kept beside a dataset (``walked``, ``owed``)."""
+    state: dict[str, Any] = load_json(dataset.with_name(dataset.name + ".state.json"))
+    return state
+
+
+def owed(dataset: Path) -> dict[str, int]:
+    """The articles a dataset's next run owes, by slug, with how many runs failed them."""
+    articles: dict[str, int] = run_state(dataset)["owed"]
+    return articles
+
+
 def extract_article(html: str, url: str) -> dict[str, Any]:
     """What the crawler makes of an article page at ``url``, without ``crawled_at``."""
     slug = LIVE.article_slug(url, url)

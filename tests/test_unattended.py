@@ -19,9 +19,10 @@ from scrapy.utils.test import get_crawler
 from newscrawl.dataset import Dataset
 from newscrawl.items import Article
 from newscrawl.pipelines import JsonlWriterPipeline
-from newscrawl.replica import ReplicaServer, Response, default_site
+from newscrawl.replica import DirectorySite, ReplicaServer, Response, default_site
+from newscrawl.replica.generate import make_articles, write_site
 from newscrawl.spiders.caliber_world import CaliberWorldSpider
-from tests.conftest import REPLICA_SITE, load_json
+from tests.conftest import REPLICA_SITE, load_json, owed, run_state
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_SLUGS = sorted(load_json(REPLICA_SITE / "en" / "category" / "world" / "expected-slugs.json"))
@@ -118,7 +119,7 @@ def test_writer_refuses_and_counts_an_item_that_does_not_validate(tmp_path: Path
     writer.process_item(good)
     with pytest.raises(DropItem, match="invalid article"):
         writer.process_item(bad)
-    writer.close_spider()
+    writer.spider_closed(spider, "finished")
     assert slugs_in(tmp_path / "out.jsonl") == ["a"]
     assert crawler.stats.get_value("caliber_world/items_invalid") == 1
     assert crawler.stats.get_value("caliber_world/items_written") == 1
@@ -166,7 +167,7 @@ def test_an_article_that_failed_is_fetched_by_the_next_run(tmp_path: Path) -> No
         assert first.returncode == 0, log[-3000:]
         assert sorted(slugs_in(dataset)) == [slug for slug in ALL_SLUGS if slug != deep]
         assert "'caliber_world/errors/article_http_503': 1," in log
-        assert json.loads((tmp_path / "out.jsonl.pending.json").read_text()) == {deep: 1}
+        assert owed(tmp_path / "out.jsonl") == {deep: 1}
 
         site.failing.clear()
         second = start_crawl(server.base_url, dataset, *no_retry, "-a", "max_pages=1")
@@ -175,7 +176,7 @@ def test_an_article_that_failed_is_fetched_by_the_next_run(tmp_path: Path) -> No
     assert sorted(slugs_in(dataset)) == ALL_SLUGS
     assert slugs_in(dataset)[-1] == deep
     assert "'caliber_world/articles_owed_retried': 1," in log
-    assert json.loads((tmp_path / "out.jsonl.pending.json").read_text()) == {}
+    assert owed(tmp_path / "out.jsonl") == {}
 
 
 def test_an_article_that_keeps_failing_is_given_up_after_the_limit(tmp_path: Path) -> None:
@@ -195,7 +196,7 @@ def test_an_article_that_keeps_failing_is_given_up_after_the_limit(tmp_path: Pat
             crawl = start_crawl(server.base_url, dataset, *settings)
             logs.append(crawl.communicate(timeout=120)[1])
             assert crawl.returncode == 0, logs[-1][-3000:]
-    assert json.loads((tmp_path / "out.jsonl.pending.json").read_text()) == {}
+    assert owed(tmp_path / "out.jsonl") == {}
     assert "'caliber_world/articles_owed_retried': 1," in logs[1]
     assert (
         f"Giving up on {server.base_url}/en/post/{broken} after 2 runs could not read it" in logs[2]
@@ -222,4 +223,42 @@ def test_a_page_the_parser_chokes_on_is_counted_owed_and_the_run_goes_on(
     assert list(spider.parse_article(page, slug="odd", card_section=None)) == []
     spider.dataset.close()
     assert crawler.stats.get_value("caliber_world/errors/article_unparsable") == 1
-    assert json.loads((tmp_path / "out.jsonl.pending.json").read_text()) == {"odd": 1}
+    assert owed(tmp_path / "out.jsonl") == {"odd": 1}
+
+
+def test_a_run_that_left_holes_is_followed_by_a_full_walk(tmp_path: Path) -> None:
+    """Pages 1-2 stored but not page 3 (a run stopped early or killed): the next run must not
+    stop at the stored pages, or page 3 would never be read."""
+    articles = make_articles(30, seed=5)
+    site = write_site(tmp_path / "site", articles, per_page=10)
+    dataset = tmp_path / "out.jsonl"
+    fast = ("-s", "DOWNLOAD_DELAY=0")
+    with ReplicaServer(DirectorySite(site)) as server:
+        first = start_crawl(server.base_url, dataset, *fast, "-a", "max_pages=2")
+        _, log = first.communicate(timeout=120)
+        assert first.returncode == 0, log[-3000:]
+        assert len(slugs_in(dataset)) == 20
+        assert run_state(dataset)["walked"] is False
+
+        second = start_crawl(server.base_url, dataset, *fast)
+        _, log = second.communicate(timeout=120)
+        assert second.returncode == 0, log[-3000:]
+        assert sorted(slugs_in(dataset)) == sorted(a.slug for a in articles)
+        assert "but the last run did not end well" in log
+        assert "Stopping at page 5: no section cards on the last 2 pages" in log
+        assert run_state(dataset)["walked"] is True
+
+        third = start_crawl(server.base_url, dataset, *fast)
+        _, log = third.communicate(timeout=120)
+    assert third.returncode == 0, log[-3000:]
+    assert "Stopping at page 2: nothing new on the last 2 pages" in log
+    assert len(slugs_in(dataset)) == 30
+
+
+def test_a_killed_run_leaves_the_dataset_not_walked(replica: ReplicaServer, tmp_path: Path) -> None:
+    dataset = tmp_path / "out.jsonl"
+    crawl = start_crawl(replica.base_url, dataset)
+    wait_for_lines(dataset, 1, crawl)
+    crawl.send_signal(signal.SIGKILL)
+    crawl.communicate(timeout=30)
+    assert run_state(dataset)["walked"] is False

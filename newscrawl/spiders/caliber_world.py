@@ -104,6 +104,7 @@ class CaliberWorldSpider(scrapy.Spider):
         self.empty_pages = 0
         # Listing pages in a row none of whose cards was new (all stored or listed earlier).
         self.stale_pages = 0
+        self.listing_failures = 0
 
     @classmethod
     def check_arguments(cls, **kwargs: str) -> None:
@@ -135,7 +136,7 @@ class CaliberWorldSpider(scrapy.Spider):
             len(self.dataset) if self.dataset is not None else 0,
         )
         yield self.listing_request(1)
-        owed = dict(self.dataset.pending) if self.dataset is not None else {}
+        owed = dict(self.dataset.owed) if self.dataset is not None else {}
         limit = self.settings.getint("CALIBER_PENDING_MAX_RUNS", 5)
         for slug, tries in sorted(owed.items()):
             if tries >= limit and self.dataset is not None:
@@ -173,6 +174,7 @@ class CaliberWorldSpider(scrapy.Spider):
         self.count("listing_pages")
         if not is_html(response):
             self.count("errors/listing_not_html")
+            self.listing_failures += 1
             self.logger.error("Listing page failed (%s): %s", "not_html", response.url)
             yield from self.next_listing(page, [], 0)
             return
@@ -221,12 +223,24 @@ class CaliberWorldSpider(scrapy.Spider):
         if cards:
             self.stale_pages = 0 if new else self.stale_pages + 1
         stop = None
+        # Stopping at stored pages is safe only if the last run left no hole further down.
+        may_stop_stale = self.dataset is not None and self.dataset.walked
+        walked = False
         if self.args.max_pages is not None and page >= self.args.max_pages:
             stop = "max_pages reached"
         elif self.empty_pages >= self.settings.getint("CALIBER_EMPTY_PAGES_TO_STOP", 2):
             stop = f"no section cards on the last {self.empty_pages} pages"
+            walked = True
         elif 0 < self.settings.getint("CALIBER_STALE_PAGES_TO_STOP", 2) <= self.stale_pages:
-            stop = f"nothing new on the last {self.stale_pages} pages"
+            if may_stop_stale:
+                stop = f"nothing new on the last {self.stale_pages} pages"
+                walked = True
+            elif self.stale_pages == self.settings.getint("CALIBER_STALE_PAGES_TO_STOP", 2):
+                self.logger.info(
+                    "Nothing new on the last %d pages, but the last run did not end well "
+                    "(killed, stopped early or failed): reading on to the end of the section",
+                    self.stale_pages,
+                )
         elif (
             self.args.since is not None
             and cards
@@ -235,6 +249,8 @@ class CaliberWorldSpider(scrapy.Spider):
             stop = "every card is older than since"
         if stop is not None:
             self.logger.info("Stopping at page %d: %s", page, stop)
+            if walked and self.dataset is not None and not self.listing_failures:
+                self.dataset.mark_walked()
             return
         yield self.listing_request(page + 1)
 
@@ -242,6 +258,7 @@ class CaliberWorldSpider(scrapy.Spider):
         request: scrapy.Request = failure.request  # type: ignore[attr-defined]
         kind = failure_kind(failure)
         self.count(f"errors/listing_{kind}")
+        self.listing_failures += 1
         self.logger.error("Listing page failed (%s): %s", kind, failed_url(failure))
         yield from self.next_listing(request.cb_kwargs["page"], [], 0)
 
