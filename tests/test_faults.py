@@ -233,7 +233,9 @@ def test_redesigned_site_fails_loudly_and_writes_nothing(
     assert [p.name for p in sorted(saved.iterdir())] == ["01-world.html", "index.tsv"]
     assert (saved / "01-world.html").read_bytes() == site.resolve(SECTION, {}).body
     assert dataset.read_bytes() == b""
-    assert [r.target for r in server.requests] == ["/robots.txt", SECTION]
+    # Page 1 is asked for twice (one empty answer could be a glitch), and nothing else.
+    assert [r.target for r in server.requests] == ["/robots.txt", SECTION, SECTION]
+    assert stat(log, "caliber_world/listing_rechecked") == 1
 
 
 def test_redesigned_articles_are_refused_and_fail_the_run(
@@ -284,3 +286,30 @@ def test_no_article_readable_is_too_few_items(serve: list[ReplicaServer], tmp_pa
     assert code == 1
     assert stat(log, "finish_reason") == "too_few_items"
     assert "Too few items: 0 of 7 requested articles could be read (minimum 1)" in log
+
+
+@pytest.mark.parametrize(
+    "glitch",
+    [
+        Fault(
+            times=1, body=(REPLICA_SITE / "en" / "category" / "world" / "empty.html").read_bytes()
+        ),
+        Fault(times=1, cut_after=2000),
+    ],
+    ids=["page-1-served-empty-once", "page-1-cut-short-once"],
+)
+def test_a_glitch_on_page_1_is_asked_again_not_called_drift(
+    glitch: Fault, serve: list[ReplicaServer], tmp_path: Path
+) -> None:
+    server = start(serve, FaultySite(default_site(), {SECTION: glitch}))
+    dataset = tmp_path / "out.jsonl"
+
+    code, log = crawl_site(server, dataset)
+
+    assert code == 0, log[-3000:]
+    assert stat(log, "finish_reason") == "finished"
+    assert stat(log, "caliber_world/listing_rechecked") == 1
+    assert "Markup drift" not in log
+    assert sorted(item["slug"] for item in read_jsonl(dataset)) == sorted(
+        expected_articles(server.base_url)
+    )

@@ -152,12 +152,13 @@ class CaliberWorldSpider(scrapy.Spider):
             self.requested.add(slug)
             yield self.article_request(slug, None)
 
-    def listing_request(self, page: int) -> scrapy.Request:
+    def listing_request(self, page: int, *, recheck: bool = False) -> scrapy.Request:
         return scrapy.Request(
             self.scheme.listing_url(page),
             callback=self.parse_listing,
             errback=self.listing_failed,
             cb_kwargs={"page": page},
+            meta={"recheck": recheck},
             priority=10,
             dont_filter=True,
         )
@@ -180,6 +181,17 @@ class CaliberWorldSpider(scrapy.Spider):
             return
         listing = parse_section_listing(response.selector, self.scheme, response.url)
         if page == 1 and listing.cards == 0:
+            if not response.meta.get("recheck"):
+                # A glitch (a page cut short, or served empty once) is not drift: ask once more.
+                self.count("listing_rechecked")
+                yield self.listing_request(page, recheck=True)
+                return
+            if "dataloss" in response.flags:
+                self.count("errors/listing_truncated")
+                self.listing_failures += 1
+                self.logger.error("Listing page failed (%s): %s", "truncated", response.url)
+                yield from self.next_listing(page, [], 0)
+                return
             self.crawler.signals.send_catch_log(
                 signal=alarms.markup_drift,
                 response=response,
