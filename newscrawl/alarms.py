@@ -1,8 +1,9 @@
 """Markup-drift alarms: the run checks itself and fails loudly when the site's markup moved.
 
 ``MarkupAlarm`` saves the raw HTML of failing pages, and before a crawl may close as ``finished``
-it checks the item count and per-field coverage; a failed check closes it as ``markup_drift`` or
-``too_few_items`` (``spider_error`` when a callback raised) instead, with one log line.
+it checks the item count and per-field coverage; a failed check closes it as ``markup_drift``,
+``too_few_items`` or ``section_unreachable`` (``spider_error`` when a callback raised) instead,
+with one log line.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ REQUIRED_FIELDS = ("headline", "published_at", "section", "body")
 DRIFT = "markup_drift"
 TOO_FEW = "too_few_items"
 SPIDER_ERROR = "spider_error"
+UNREACHABLE = "section_unreachable"
 
 #: Signal a spider sends with a page it could not read as it should (``response``, ``reason``).
 page_failed = object()
@@ -175,7 +177,17 @@ class MarkupAlarm:
         if crashed:
             logger.error("The spider's own code failed %d times (tracebacks above)", crashed)
             raise CloseSpider(SPIDER_ERROR)
-        failures = coverage_failures(self.stats.get_stats(), self.required_floor, self.floors)
+        stats = self.stats.get_stats()
+        listing_errors = sum(
+            int(value) for key, value in stats.items() if key.startswith(f"{STATS}/errors/listing_")
+        )
+        if listing_errors and not stats.get(f"{STATS}/listing_pages_with_cards"):
+            logger.error(
+                "Section unreachable: no listing page could be read (%d failed; see above)",
+                listing_errors,
+            )
+            raise CloseSpider(UNREACHABLE)
+        failures = coverage_failures(stats, self.required_floor, self.floors)
         if failures:
             self.alarm("; ".join(failures))
             raise CloseSpider(DRIFT)

@@ -313,3 +313,18 @@ def test_a_glitch_on_page_1_is_asked_again_not_called_drift(
     assert sorted(item["slug"] for item in read_jsonl(dataset)) == sorted(
         expected_articles(server.base_url)
     )
+
+
+def test_a_section_that_cannot_be_read_at_all_fails_the_run(
+    serve: list[ReplicaServer], tmp_path: Path
+) -> None:
+    # e.g. the section moved (a wrong CALIBER_SECTION_PATH): every listing page is a 404
+    gone = {SECTION + (f"?page={n}" if n > 1 else ""): Fault(status=404) for n in range(1, 9)}
+    server = start(serve, FaultySite(default_site(), gone))
+
+    code, log = crawl_site(server, tmp_path / "out.jsonl")
+
+    assert code == 1
+    assert stat(log, "finish_reason") == "section_unreachable"
+    assert stat(log, "caliber_world/errors/listing_http_404") == 2
+    assert "Section unreachable: no listing page could be read (2 failed; see above)" in log

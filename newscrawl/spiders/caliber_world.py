@@ -152,6 +152,8 @@ class CaliberWorldSpider(scrapy.Spider):
             raise CloseSpider(alarms.DRIFT)
         self.count("cards_other_section", listing.other_section)
         self.count("cards_not_article", listing.not_article)
+        if listing.articles:
+            self.count("listing_pages_with_cards")
         new = 0
         for card in listing.articles:
             if card.slug in self.requested:
