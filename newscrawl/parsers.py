@@ -81,7 +81,7 @@ def _body_paragraphs(body: etree._Element) -> list[etree._Element]:
 PARAGRAPH_TEXT = ".//text()[not(ancestor::script or ancestor::style)] | .//br"
 # Compiled once and run on the lxml element: a Selector per text node costs more than the parse.
 _PARAGRAPH_TEXT = etree.XPath(PARAGRAPH_TEXT)
-AUTHOR_ELEMENT = ".post [class*='author']"
+AUTHOR_ELEMENT = ".post [class*='author'], .post [class*='byline']"
 VIEWS = ".post_hits"
 VIEWS_LABELS = ("views", "просмотров")
 
@@ -310,7 +310,8 @@ def _article_roots(document: etree._Element) -> list[etree._Element]:
 
 # Only elements with a class can match: asking libxml2 for them makes fewer Python proxies.
 _WITH_CLASS = etree.XPath("descendant-or-self::*[@class]")
-_AUTHOR_CLASS = "author"  # AUTHOR_ELEMENT: [class*='author'] below the article root
+# AUTHOR_ELEMENT: a class containing one of these, below the article root
+_AUTHOR_CLASSES = ("author", "byline")
 
 
 def _find_parts(root: etree._Element) -> tuple[dict[str, etree._Element], etree._Element | None]:
@@ -320,7 +321,7 @@ def _find_parts(root: etree._Element) -> tuple[dict[str, etree._Element], etree.
     author = None
     for element in _WITH_CLASS(root):
         css = element.get("class")
-        if author is None and _AUTHOR_CLASS in css and element is not root:
+        if author is None and element is not root and any(c in css for c in _AUTHOR_CLASSES):
             author = element
         for token in _XML_SPACE.split(css):
             for rule in _RULES_BY_CLASS.get(token, ()):
@@ -355,6 +356,18 @@ def _element_label(element: etree._Element | None) -> str | None:
     return str(texts[0]) if texts else ""
 
 
+def _as_byline(text: str | None) -> str | None:
+    """An author element's text as a byline: it names a person even without ``By``.
+
+    >>> _as_byline("Nigar Hasanova"), _as_byline(" By Nigar Hasanova"), _as_byline(" ")
+    ('By Nigar Hasanova', ' By Nigar Hasanova', None)
+    """
+    name = clean_text(text or "")
+    if name is None:
+        return None
+    return text if name.lower().startswith("by") else f"By {name}"
+
+
 def parse_article(sel: Selector) -> ArticlePage:
     """The raw parts of an article page; absent parts are ``None`` (or empty)."""
     roots = _article_roots(sel.root)
@@ -367,7 +380,7 @@ def parse_article(sel: Selector) -> ArticlePage:
         body, byline, views_in_body = _split_trailer([[line] for line in lines])
     if byline is None and roots:
         # With one article root the pass saw every candidate; otherwise ask the selector.
-        byline = (
+        byline = _as_byline(
             _element_text(author_element) if len(roots) == 1 else _text(_first(sel, AUTHOR_ELEMENT))
         )
     cover = parts.get(COVER_STYLE)

@@ -6,6 +6,7 @@ import pytest
 from parsel import Selector
 
 from newscrawl import parsers
+from newscrawl.loaders import build_article
 from newscrawl.processors import published_at
 from newscrawl.replica.generate import make_articles, render_article
 from tests.conftest import PAGES, REPLICA_SITE
@@ -69,7 +70,7 @@ def parse_article_by_selectors(sel: Selector) -> parsers.ArticlePage:
     if not body and body_root is not None:
         body, byline, views = parsers._split_trailer([[line] for line in lines(body_root)])
     if byline is None:
-        byline = text(first(sel, parsers.AUTHOR_ELEMENT))
+        byline = parsers._as_byline(text(first(sel, parsers.AUTHOR_ELEMENT)))
     return parsers.ArticlePage(
         headline=text(first(root, parsers.HEADLINE)) or sel.css(parsers.HEADLINE_META).get(),
         published=text(first(root, parsers.PUBLISHED)) or sel.css(parsers.PUBLISHED_META).get(),
@@ -99,6 +100,11 @@ TRICKY_ROOTS = [
     'yes<script>x</script></h1><div class="post_category">c</div><div class="post_categoty">'
     'd</div><div class="post_hits">Views: 1</div><div class="author_box">By X</div></div>',
     '<div class="post author"><div class="post_body">text</div></div>',
+    # a byline element after the body, with and without "By"
+    '<div class="post"><div class="post_body"><p>Text.</p></div><p class="post_byline">'
+    "By Nigar Hasanova</p></div>",
+    '<div class="post"><div class="post_body"><p>Text.</p></div><span class="post_author">'
+    "Nigar Hasanova</span></div>",
     "<p>nothing at all</p>",
     SPLIT_PARTS,
     # a label's first non-blank text, nested or unclosed; a blank one, an NBSP one
@@ -145,3 +151,15 @@ def test_paragraphs_inside_a_hidden_ancestor_of_the_body_are_skipped() -> None:
     body = Selector(text=html).css(parsers.BODY)[0]
     assert body.xpath(parsers.BODY_PARAGRAPHS) == []
     assert parsers._body_paragraphs(body.root) == []
+
+
+def test_an_author_element_names_the_author_with_or_without_by() -> None:
+    for element in (
+        '<span class="post_author">Nigar Hasanova</span>',
+        '<p class="post_byline">BY Nigar Hasanova</p>',
+    ):
+        html = f'<div class="post"><div class="post_body"><p>Text.</p></div>{element}</div>'
+        article = build_article(
+            parsers.parse_article(Selector(text=html)), url="u", slug="s", crawled_at="t"
+        )
+        assert article.author == "Nigar Hasanova"
