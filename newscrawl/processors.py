@@ -46,7 +46,11 @@ ATTRIBUTION_RE = re.compile(
     re.IGNORECASE,
 )
 # An outlet list ends at a sentence stop; "U.S." style initials are not a stop.
-_SENTENCE_END_RE = re.compile(r"(?<!\b[A-Z])[.!?;:](?=\s|$)|\s[-–—(]\s?|\s*\(")
+# It also ends where the sentence goes on with a clause: "citing Reuters, that the talks ...".
+_SENTENCE_END_RE = re.compile(
+    r"(?<!\b[A-Z])[.!?;:](?=\s|$)|\s[-–—(]\s?|\s*\("
+    r"|,?\s+(?:that|which|who|as|while|when|saying|said|adding|according|after)\b"
+)
 _OUTLET_SPLIT_RE = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
 VIEWS_RE = re.compile(r"\d[\d\s\u00a0\u202f,.'’]*")
 STYLE_URL_RE = re.compile(r"url\(\s*(['\"]?)(?P<url>[^'\")]+?)\1\s*\)", re.IGNORECASE)
@@ -219,6 +223,8 @@ def cited_outlets(value: str) -> list[str]:
     ['Bloomberg', 'Reuters', 'Financial Times']
     >>> cited_outlets("Caliber.Az reports, citing U.S. News & World Report")
     ['U.S. News', 'World Report']
+    >>> cited_outlets("Caliber.Az reports, citing RIA Novosti, that the talks had ended.")
+    ['RIA Novosti']
     >>> cited_outlets("The minister said so on Friday.")
     []
     """
