@@ -24,7 +24,7 @@ CALIBER_EMPTY_PAGES_TO_STOP = 2
 CALIBER_STALE_PAGES_TO_STOP = 2
 # An article page that failed (5xx, timeout, reset) is asked for again by the next runs, until
 # this many runs have failed on it (then it is logged and counted as given up).
-CALIBER_PENDING_MAX_RUNS = 5
+CALIBER_OWED_MAX_RUNS = 5
 
 # Politeness. The User-Agent names the project; NEWSCRAWL_CONTACT (an e-mail or URL of the
 # operator) is added to it as "; contact: ..." when set: please set it for live runs.

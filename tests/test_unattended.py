@@ -188,7 +188,7 @@ def test_an_article_that_keeps_failing_is_given_up_after_the_limit(tmp_path: Pat
         "-s",
         "DOWNLOAD_DELAY=0",
         "-s",
-        "CALIBER_PENDING_MAX_RUNS=2",
+        "CALIBER_OWED_MAX_RUNS=2",
     )
     with ReplicaServer(FailingArticles({broken})) as server:
         logs = []

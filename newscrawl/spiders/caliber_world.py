@@ -89,7 +89,7 @@ class CaliberWorldSpider(scrapy.Spider):
         )
         yield self.listing_request(1)
         owed = dict(self.dataset.owed) if self.dataset is not None else {}
-        limit = self.settings.getint("CALIBER_PENDING_MAX_RUNS", 5)
+        limit = self.settings.getint("CALIBER_OWED_MAX_RUNS", 5)
         for slug, tries in sorted(owed.items()):
             if tries >= limit and self.dataset is not None:
                 self.dataset.give_up(slug)
