@@ -19,11 +19,11 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 
+from newscrawl import STATS
 from newscrawl.parsers import FIELD_SELECTORS
 
 logger = logging.getLogger(__name__)
 
-STATS = "caliber_world"
 REQUIRED_FIELDS = ("headline", "published_at", "section", "body")
 DRIFT = "markup_drift"
 TOO_FEW = "too_few_items"

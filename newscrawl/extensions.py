@@ -7,9 +7,8 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy import signals
 
+from newscrawl import STATS
 from newscrawl.items import FIELDS
-
-STATS = "caliber_world"
 
 
 class RunReport:

@@ -9,7 +9,7 @@ from scrapy import Request, signals
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.exceptions import IgnoreRequest
 
-STATS = "caliber_world"
+from newscrawl import STATS
 
 
 class OffsiteRefusedError(IgnoreRequest):

@@ -9,11 +9,10 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
+from newscrawl import STATS
 from newscrawl.dataset import Dataset, DatasetLockedError
 from newscrawl.items import FIELDS
 from newscrawl.schema import schema_errors
-
-STATS = "caliber_world"
 
 
 class DedupePipeline:

@@ -22,14 +22,14 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from newscrawl.site import SECTION_PATH
+
 HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
 
 #: The saved pages bundled with the package.
 SITE_DIR = Path(__file__).resolve().parent / "site"
 
-#: Path of the section on the live site (and in the replica).
-SECTION_PATH = "/en/category/world"
 #: Prefix of English article paths; the slug follows it.
 POST_PREFIX = "/en/post/"
 

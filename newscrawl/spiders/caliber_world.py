@@ -11,7 +11,7 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from newscrawl import alarms
+from newscrawl import STATS, alarms
 from newscrawl.arguments import CrawlArguments
 from newscrawl.dataset import Dataset
 from newscrawl.items import Article
@@ -21,7 +21,6 @@ from newscrawl.processors import parse_site_datetime
 from newscrawl.responses import GONE, failed_url, failure_kind, is_html
 from newscrawl.site import SiteScheme
 
-STATS = "caliber_world"
 REQUIRED_FIELDS = alarms.REQUIRED_FIELDS
 # Fields a page may lack; counted as field_missing/<field> but not logged (cited_sources may be []).
 OPTIONAL_FIELDS = ("author", "views", "image_url")
