@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,7 @@ from newscrawl.parsers import parse_article, parse_section_listing
 from newscrawl.site import SiteScheme
 
 TESTS = Path(__file__).parent
+ROOT = TESTS.parent
 PAGES = TESTS / "pages"
 REPLICA_SITE = TESTS.parent / "newscrawl" / "replica" / "site"
 LIVE = SiteScheme("https://caliber.az")
@@ -21,6 +25,25 @@ LIVE = SiteScheme("https://caliber.az")
 
 def load_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def crawl_command(*args: str) -> tuple[list[str], dict[str, str]]:
+    """``scrapy crawl caliber_world`` with ``args``, and its environment, as the tests run it."""
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
+    return [sys.executable, "-m", "scrapy", "crawl", "caliber_world", *args], env
+
+
+def start_crawl(*args: str) -> subprocess.Popen[str]:
+    """Start a crawl in the background from the repository root (output captured)."""
+    command, env = crawl_command(*args)
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Every line of a JSONL file, parsed."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def run_state(dataset: Path) -> dict[str, Any]:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,9 +14,8 @@ import pytest
 from newscrawl.items import FIELDS
 from newscrawl.replica import ReplicaServer, default_site
 from newscrawl.schema import schema_errors
-from tests.conftest import REPLICA_SITE, load_json
+from tests.conftest import REPLICA_SITE, ROOT, crawl_command, load_json, read_jsonl
 
-ROOT = Path(__file__).resolve().parent.parent
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=INFO"]
 
 
@@ -30,16 +26,10 @@ def replica() -> Iterator[ReplicaServer]:
 
 
 def crawl(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
-    command = [sys.executable, "-m", "scrapy", "crawl", "caliber_world", *FAST, *args]
+    command, env = crawl_command(*FAST, *args)
     return subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
     )
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines]
 
 
 def expected_articles(base_url: str) -> dict[str, dict[str, Any]]:

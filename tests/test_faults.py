@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from newscrawl.replica import Fault, FaultySite, RedesignedSite, ReplicaServer, Site, default_site
-from tests.conftest import REPLICA_SITE, load_json, owed
-from tests.test_crawl import crawl, expected_articles, read_jsonl
+from tests.conftest import REPLICA_SITE, load_json, owed, read_jsonl
+from tests.test_crawl import crawl, expected_articles
 
 POST = "/en/post/"
 SECTION = "/en/category/world"

@@ -21,8 +21,8 @@ import pytest
 from newscrawl.replica import DirectorySite, ReplicaServer
 from newscrawl.replica.generate import make_articles, publish, write_site
 from newscrawl.schema import schema_errors
+from tests.conftest import ROOT, read_jsonl
 
-ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PROJECT_FILES = ("newscrawl", "pyproject.toml", "README.md", "scrapy.cfg")
 
@@ -129,10 +129,6 @@ def run_job(scrapyd_url: str, base_url: str, dataset: Path) -> str:
     raise AssertionError(f"job {job_id} did not finish")
 
 
-def read_dataset(dataset: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in dataset.read_text(encoding="utf-8").splitlines()]
-
-
 def test_deploy_schedule_and_an_incremental_second_job(scrapyd: Scrapyd, tmp_path: Path) -> None:
     first_batch = make_articles(30, seed=11)
     site = write_site(tmp_path / "site", first_batch, per_page=10)
@@ -141,7 +137,7 @@ def test_deploy_schedule_and_an_incremental_second_job(scrapyd: Scrapyd, tmp_pat
     with ReplicaServer(DirectorySite(site)) as replica:
         first_job = run_job(scrapyd.url, replica.base_url, dataset)
         after_first = dataset.read_bytes()
-        items = read_dataset(dataset)
+        items = read_jsonl(dataset)
         assert sorted(item["slug"] for item in items) == sorted(a.slug for a in first_batch)
         expected = {a.slug: a.expected_item(replica.base_url) for a in first_batch}
         for item in items:
@@ -159,7 +155,7 @@ def test_deploy_schedule_and_an_incremental_second_job(scrapyd: Scrapyd, tmp_pat
 
     after_second = dataset.read_bytes()
     assert after_second.startswith(after_first)
-    added = read_dataset(dataset)[30:]
+    added = read_jsonl(dataset)[30:]
     assert sorted(item["slug"] for item in added) == sorted(a.slug for a in second_batch)
     log = scrapyd.job_log(second_job)
     # Page 1: 4 new + 6 stored; pages 2 and 3: all stored, so paging stops there.

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,9 +19,9 @@ from newscrawl.pipelines import JsonlWriterPipeline
 from newscrawl.replica import DirectorySite, ReplicaServer, Response, default_site
 from newscrawl.replica.generate import make_articles, write_site
 from newscrawl.spiders.caliber_world import CaliberWorldSpider
-from tests.conftest import REPLICA_SITE, load_json, owed, run_state
+from tests.conftest import REPLICA_SITE, load_json, owed, read_jsonl, run_state
+from tests.conftest import start_crawl as start
 
-ROOT = Path(__file__).resolve().parent.parent
 ALL_SLUGS = sorted(load_json(REPLICA_SITE / "en" / "category" / "world" / "expected-slugs.json"))
 # Slow enough to be stopped mid-crawl: one request at a time, 0.3 s apart.
 SLOW = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0.3", "-s", "CONCURRENT_REQUESTS=1"]
@@ -37,14 +34,9 @@ def replica() -> Iterator[ReplicaServer]:
 
 
 def start_crawl(base_url: str, dataset: Path, *extra: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
-    command = [
-        sys.executable, "-m", "scrapy", "crawl", "caliber_world",
-        "-a", f"base_url={base_url}", "-s", f"JSONL_PATH={dataset}", *SLOW, *extra,
-    ]  # fmt: skip
-    return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    return start(
+        "-a", f"base_url={base_url}", "-s", f"JSONL_PATH={dataset}", *SLOW, *extra
+    )  # fmt: skip
 
 
 def wait_for_lines(dataset: Path, count: int, process: subprocess.Popen[str]) -> None:
@@ -57,7 +49,7 @@ def wait_for_lines(dataset: Path, count: int, process: subprocess.Popen[str]) ->
 
 
 def slugs_in(dataset: Path) -> list[str]:
-    return [json.loads(line)["slug"] for line in dataset.read_text(encoding="utf-8").splitlines()]
+    return [item["slug"] for item in read_jsonl(dataset)]
 
 
 def test_kill_9_then_rerun_leaves_every_article_once(
