@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
+from newscrawl.editions import DEFAULT_EDITION, EDITIONS
 from newscrawl.site import DEFAULT_BASE_URL, SITE_TZ
 
 
@@ -20,16 +21,22 @@ class CrawlArguments:
     base_url: str = DEFAULT_BASE_URL
     max_pages: int | None = None
     since: datetime | None = None
+    edition: str = DEFAULT_EDITION
 
     @classmethod
     def parse(
-        cls, base_url: str | None = None, max_pages: str | None = None, since: str | None = None
+        cls,
+        base_url: str | None = None,
+        max_pages: str | None = None,
+        since: str | None = None,
+        edition: str | None = None,
     ) -> CrawlArguments:
         """Validate the raw argument strings; raise ``BadArgumentError`` naming the bad one."""
         return cls(
             base_url=parse_base_url(base_url) if base_url is not None else DEFAULT_BASE_URL,
             max_pages=parse_max_pages(max_pages) if max_pages is not None else None,
             since=parse_since(since) if since is not None else None,
+            edition=parse_edition(edition) if edition is not None else DEFAULT_EDITION,
         )
 
 
@@ -110,3 +117,19 @@ def parse_since(value: str) -> datetime:
             f"2025-11-07T11:03:00+04:00, got {value!r}"
         ) from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=SITE_TZ)
+
+
+def parse_edition(value: str) -> str:
+    """The code of one of the site's editions (``newscrawl/editions.py``), any case.
+
+    >>> parse_edition(" RU ")
+    'ru'
+    >>> parse_edition("fr")
+    Traceback (most recent call last):
+    ...
+    newscrawl.arguments.BadArgumentError: edition must be one of en, ru, got 'fr'
+    """
+    code = value.strip().lower()
+    if code not in EDITIONS:
+        raise BadArgumentError(f"edition must be one of {', '.join(EDITIONS)}, got {value!r}")
+    return code

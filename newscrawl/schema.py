@@ -10,12 +10,16 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from newscrawl.editions import EDITIONS
 from newscrawl.items import FIELDS
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
+
+# Every edition's article path: "/en/post/" or "/post/".
+_ARTICLE_PREFIXES = "|".join(edition.article_prefix for edition in EDITIONS.values())
 
 ARTICLE_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -27,14 +31,14 @@ ARTICLE_SCHEMA: dict[str, Any] = {
         "url": {
             "description": "Absolute article URL on the crawled host, no query or fragment",
             "type": "string",
-            "pattern": r"^https?://[^/?#\s]+/en/post/[^/?#\s]+$",
+            "pattern": rf"^https?://[^/?#\s]+(?:{_ARTICLE_PREFIXES})[^/?#\s]+$",
         },
         "slug": {
             "description": "The last path segment of url; the article's identity",
             "type": "string",
             "pattern": r"^[^/?#\s]+$",
         },
-        "language": {"const": "en"},
+        "language": {"enum": list(EDITIONS)},
         "section": _nullable({"type": "string", "minLength": 1}),
         "headline": _nullable({"type": "string", "minLength": 1, "pattern": r"^\S(.*\S)?$"}),
         "published_at": _nullable(

@@ -14,8 +14,10 @@ JSONL_PATH = "data/caliber_world.jsonl"
 JSONL_INDEX_PATH = None
 
 # The site's URL scheme (see newscrawl/site.py and SITE.md); change here if the live site moves.
-CALIBER_SECTION_PATH = "/en/category/world"
-CALIBER_SECTION_LABEL = "WORLD"
+# The section's path and card label in the edition being crawled; empty: the edition's own
+# (newscrawl/editions.py: /en/category/world and WORLD, /category/mir and МИР).
+CALIBER_SECTION_PATH = ""
+CALIBER_SECTION_LABEL = ""
 CALIBER_PAGE_PARAM = "page"
 # Paging stops after this many listing pages in a row show no section card.
 CALIBER_EMPTY_PAGES_TO_STOP = 2

@@ -14,6 +14,7 @@ from twisted.python.failure import Failure
 from newscrawl import STATS, alarms
 from newscrawl.arguments import CrawlArguments
 from newscrawl.dataset import Dataset
+from newscrawl.editions import EDITIONS
 from newscrawl.items import Article
 from newscrawl.loaders import build_article
 from newscrawl.parsers import CARD, ListedArticle, parse_article, parse_section_listing
@@ -45,11 +46,16 @@ class CaliberWorldSpider(scrapy.Spider):
         base_url: str | None = None,
         max_pages: str | None = None,
         since: str | None = None,
+        edition: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.args = CrawlArguments.parse(base_url=base_url, max_pages=max_pages, since=since)
-        self.scheme: SiteScheme = SiteScheme(self.args.base_url)
+        self.args = CrawlArguments.parse(
+            base_url=base_url, max_pages=max_pages, since=since, edition=edition
+        )
+        # The site's edition crawled ("en", "ru"): its section, article paths and language.
+        self.edition: str = self.args.edition
+        self.scheme: SiteScheme = SiteScheme.for_edition(self.args.base_url, EDITIONS[self.edition])
         self.allowed_domains = [self.scheme.host.rsplit(":", 1)[0].strip("[]")]
         self.requested: set[str] = set()
         self.empty_pages = 0
@@ -64,12 +70,15 @@ class CaliberWorldSpider(scrapy.Spider):
             base_url=kwargs.get("base_url"),
             max_pages=kwargs.get("max_pages"),
             since=kwargs.get("since"),
+            edition=kwargs.get("edition"),
         )
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> CaliberWorldSpider:
         spider: CaliberWorldSpider = super().from_crawler(crawler, *args, **kwargs)
-        spider.scheme = SiteScheme.from_settings(spider.args.base_url, crawler.settings)
+        spider.scheme = SiteScheme.from_settings(
+            spider.args.base_url, crawler.settings, EDITIONS[spider.edition]
+        )
         return spider
 
     def count(self, key: str, value: int = 1) -> None:
@@ -80,8 +89,9 @@ class CaliberWorldSpider(scrapy.Spider):
         if self.close_reason is not None:
             raise CloseSpider(self.close_reason)
         self.logger.info(
-            "Crawling %s (max_pages=%s, since=%s, %d articles already stored)",
+            "Crawling %s (edition=%s, max_pages=%s, since=%s, %d articles already stored)",
             self.scheme.section_url,
+            self.edition,
             self.args.max_pages,
             self.args.since.isoformat() if self.args.since else None,
             len(self.dataset) if self.dataset is not None else 0,
@@ -242,6 +252,7 @@ class CaliberWorldSpider(scrapy.Spider):
                 slug=slug,
                 crawled_at=utc_now(),
                 fallback_section=card_section,
+                language=self.scheme.language,
             )
         except Exception:
             # A page no parser foresaw must not end the run: count it, keep it, ask again later.
