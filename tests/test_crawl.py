@@ -32,19 +32,27 @@ def crawl(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def expected_articles(base_url: str) -> dict[str, dict[str, Any]]:
-    """The replica's expected items, keyed by slug, on the replica's host."""
-    slugs = load_json(REPLICA_SITE / "en" / "category" / "world" / "expected-slugs.json")
+#: Where each edition's saved section and articles are in the replica.
+EDITION_DIRS = {
+    "en": (REPLICA_SITE / "en" / "category" / "world", REPLICA_SITE / "en" / "post"),
+    "ru": (REPLICA_SITE / "category" / "mir", REPLICA_SITE / "post"),
+}
+
+
+def expected_articles(base_url: str, edition: str = "en") -> dict[str, dict[str, Any]]:
+    """The replica's expected items of an edition, keyed by slug, on the replica's host."""
+    section_dir, post_dir = EDITION_DIRS[edition]
+    slugs = load_json(section_dir / "expected-slugs.json")
     expected = {}
     for slug in slugs:
-        item = load_json(REPLICA_SITE / "en" / "post" / f"{slug}.expected.json")
+        item = load_json(post_dir / f"{slug}.expected.json")
         item["url"] = item["url"].replace("https://caliber.az", base_url)
         expected[slug] = item
     return expected
 
 
-def assert_matches_replica(items: list[dict[str, Any]], base_url: str) -> None:
-    expected = expected_articles(base_url)
+def assert_matches_replica(items: list[dict[str, Any]], base_url: str, edition: str = "en") -> None:
+    expected = expected_articles(base_url, edition)
     assert [item["slug"] for item in items if item["slug"] not in expected] == []
     assert sorted(item["slug"] for item in items) == sorted(expected)
     started = datetime.now(UTC) - timedelta(minutes=10)
@@ -149,6 +157,7 @@ def test_since_skips_older_articles_and_stops_paging(
         ("max_pages=-1", "max_pages must be a whole number of at least 1"),
         ("max_pages=two", "max_pages must be a whole number of at least 1"),
         ("since=yesterday", "since must be an ISO date or datetime"),
+        ("edition=fr", "edition must be one of en, ru, got 'fr'"),
     ],
 )
 def test_bad_argument_is_one_line_and_no_crawl(argument: str, message: str, tmp_path: Path) -> None:
@@ -169,3 +178,54 @@ def test_spider_accepts_scrapyd_arguments(replica: ReplicaServer, tmp_path: Path
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(read_jsonl(dataset)) > 0
+
+
+# --- the Russian edition ------------------------------------------------------------------
+
+
+def test_russian_edition_writes_every_article_of_the_mir_section(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    dataset = tmp_path / "ru.jsonl"
+    args = ("-a", "edition=ru", "-a", f"base_url={replica.base_url}", "-s", f"JSONL_PATH={dataset}")
+    first = crawl(*args)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "«Дорога развития»" in dataset.read_text(encoding="utf-8")  # not ASCII-escaped
+    items = read_jsonl(dataset)
+    assert_matches_replica(items, replica.base_url, "ru")
+    assert {item["language"] for item in items} == {"ru"}
+    assert all(item["url"].startswith(f"{replica.base_url}/post/") for item in items)
+    assert f"Crawling {replica.base_url}/category/mir (edition=ru," in first.stderr
+    assert "'caliber_world/cards_duplicate': 1," in first.stderr
+    assert "'caliber_world/cards_other_section': 2," in first.stderr
+    # The section's card that links to the English edition's article is not a Russian article.
+    assert "'caliber_world/cards_not_article': 1," in first.stderr
+    # robots.txt, listing pages 1 to 5 (4 and 5 empty), the 16 articles: nothing else.
+    assert "'downloader/request_count': 22," in first.stderr
+    assert (
+        "  fields filled (of 16):    url 16, slug 16, language 16, section 16, headline 16, "
+        "published_at 16, author 0, cited_sources 14, views 15, body 16, image_url 15, "
+        "crawled_at 16\n"
+    ) in first.stderr
+
+    raw = dataset.read_bytes()
+    second = crawl(*args)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert dataset.read_bytes() == raw
+    assert "Stopping at page 2: nothing new on the last 2 pages" in second.stderr
+    assert "'downloader/request_count': 3," in second.stderr
+
+
+def test_russian_edition_since_reads_russian_dates(replica: ReplicaServer, tmp_path: Path) -> None:
+    since = "2026-06-28T12:05:00+04:00"  # "28 Июня 2026 12:05" on the page
+    dataset = tmp_path / "ru.jsonl"
+    result = crawl(
+        "-a", "edition=ru", "-a", f"base_url={replica.base_url}", "-a", f"since={since}",
+        "-s", f"JSONL_PATH={dataset}",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    expected = expected_articles(replica.base_url, "ru")
+    want = sorted(slug for slug, item in expected.items() if item["published_at"] >= since)
+    assert len(want) == 10
+    assert sorted(item["slug"] for item in read_jsonl(dataset)) == want
+    assert "every card is older than since" in result.stderr
