@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -229,3 +230,28 @@ def test_russian_edition_since_reads_russian_dates(replica: ReplicaServer, tmp_p
     assert len(want) == 10
     assert sorted(item["slug"] for item in read_jsonl(dataset)) == want
     assert "every card is older than since" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "dataset", "language", "count"),
+    [
+        ((), "data/demo/caliber_world.jsonl", "en", 19),
+        (("--edition", "ru"), "data/demo/caliber_world_ru.jsonl", "ru", 16),
+    ],
+)
+def test_demo_crawls_either_edition(
+    tmp_path: Path, args: tuple[str, ...], dataset: str, language: str, count: int
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "newscrawl.demo", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"crawl exited with 0; {count} new articles" in result.stdout
+    items = read_jsonl(tmp_path / dataset)
+    assert len(items) == count
+    assert {item["language"] for item in items} == {language}
