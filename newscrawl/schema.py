@@ -18,8 +18,10 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-# Every edition's article path: "/en/post/" or "/post/".
-_ARTICLE_PREFIXES = "|".join(edition.article_prefix for edition in EDITIONS.values())
+def _article_url(prefix: str) -> str:
+    """The pattern of an absolute article URL whose path is ``prefix`` and a slug."""
+    return rf"^https?://[^/?#\s]+{prefix}[^/?#\s]+$"
+
 
 ARTICLE_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -31,7 +33,9 @@ ARTICLE_SCHEMA: dict[str, Any] = {
         "url": {
             "description": "Absolute article URL on the crawled host, no query or fragment",
             "type": "string",
-            "pattern": rf"^https?://[^/?#\s]+(?:{_ARTICLE_PREFIXES})[^/?#\s]+$",
+            "pattern": _article_url(
+                "(?:" + "|".join(edition.article_prefix for edition in EDITIONS.values()) + ")"
+            ),
         },
         "slug": {
             "description": "The last path segment of url; the article's identity",
@@ -65,6 +69,14 @@ ARTICLE_SCHEMA: dict[str, Any] = {
     },
     "required": list(FIELDS),
     "additionalProperties": False,
+    # An article of an edition's path is in that edition's language.
+    "allOf": [
+        {
+            "if": {"properties": {"url": {"pattern": _article_url(edition.article_prefix)}}},
+            "then": {"properties": {"language": {"const": code}}},
+        }
+        for code, edition in EDITIONS.items()
+    ],
 }
 
 VALIDATOR = Draft202012Validator(ARTICLE_SCHEMA)

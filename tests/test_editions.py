@@ -10,10 +10,13 @@ from newscrawl.arguments import BadArgumentError
 from newscrawl.editions import EDITIONS
 from newscrawl.parsers import VIEWS_LABELS
 from newscrawl.processors import MONTHS
+from newscrawl.schema import schema_errors
 from newscrawl.site import SiteScheme
 from newscrawl.spiders.caliber_world import CaliberWorldSpider
+from tests.conftest import REPLICA_SITE, load_json
 
 PAGE = "https://caliber.az/"
+RU_SEED = "prokuratura-trebuet-smertnoj-kazni-dlya-eks-prezidenta-yuzhnoj-korei"
 
 
 @pytest.mark.parametrize(
@@ -110,3 +113,13 @@ def test_month_names_and_views_labels_come_from_every_edition() -> None:
         assert [MONTHS[name] for name in edition.months] == list(range(1, 13))
     assert set(VIEWS_LABELS) == {"views", "просмотров"}
     assert len(MONTHS) == 12 * len(EDITIONS)
+
+
+def test_schema_ties_the_language_to_the_editions_article_path() -> None:
+    item = load_json(REPLICA_SITE / "post" / f"{RU_SEED}.expected.json")
+    record = {**item, "crawled_at": "2026-11-26T04:00:00Z"}
+    assert schema_errors(record) == []
+    assert schema_errors({**record, "language": "en"}) == ["language: 'ru' was expected"]
+    english_url = "https://caliber.az/en/post/" + RU_SEED
+    assert schema_errors({**record, "url": english_url}) == ["language: 'en' was expected"]
+    assert schema_errors({**record, "language": "fr"})[0].startswith("language: 'fr' is not one of")
