@@ -6,7 +6,7 @@ Settings named ``CALIBER_*`` override these defaults when the live site disagree
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta, timezone
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -63,14 +63,13 @@ class SiteScheme:
     ) -> SiteScheme:
         """Build ``edition``'s scheme for ``base_url`` with ``CALIBER_*`` overrides from Scrapy
         settings (an empty or unset setting keeps the edition's own value)."""
-        return cls(
-            base_url=base_url.rstrip("/"),
-            section_path=settings.get("CALIBER_SECTION_PATH") or edition.section_path,
-            section_label=settings.get("CALIBER_SECTION_LABEL") or edition.section_label,
+        own = cls.for_edition(base_url, edition)
+        return replace(
+            own,
+            section_path=settings.get("CALIBER_SECTION_PATH") or own.section_path,
+            section_label=settings.get("CALIBER_SECTION_LABEL") or own.section_label,
             page_param=settings.get("CALIBER_PAGE_PARAM", PAGE_PARAM),
-            article_path_re=settings.get("CALIBER_ARTICLE_PATH_RE") or edition.article_path_re,
-            article_prefix=edition.article_prefix,
-            language=edition.language,
+            article_path_re=settings.get("CALIBER_ARTICLE_PATH_RE") or own.article_path_re,
         )
 
     @property
