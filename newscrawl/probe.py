@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 from scrapy.http import HtmlResponse, TextResponse
 
+from newscrawl import parsers
 from newscrawl.alarms import REQUIRED_FIELDS, filled, safe_name
 from newscrawl.loaders import build_article
 from newscrawl.middlewares import same_origin, user_agent
@@ -48,14 +49,16 @@ MORE_WORDS_RE = re.compile(
     r"\b(?:next|more|load|older)\b|далее|ещ[её]|следующ|показать", re.IGNORECASE
 )
 #: URLs an inline script or a ``data-*`` attribute names that look like a next page or an API.
-SCRIPT_URL_RE = re.compile(r"""["'](?P<url>(?:https?://[^"'\s]+|/[^"'\s]*)(?:page|api)[^"'\s]*)["']""")
+SCRIPT_URL_RE = re.compile(
+    r"""["'](?P<url>(?:https?://[^"'\s]+|/[^"'\s]*)(?:page|api)[^"'\s]*)["']"""
+)
 #: A page number 2 in a URL, to turn a discovered page-2 URL into a template.
 PAGE_TWO_RE = re.compile(r"(?<=[=/])2(?=$|[&/#])")
 SITEMAP_LOC_RE = re.compile(r"<(?:loc|link)>\s*([^<\s]+)\s*</(?:loc|link)>")
 MAX_BODY = 2 * 1024 * 1024
 
 
-class ProbeBudgetExceeded(RuntimeError):
+class ProbeBudgetError(RuntimeError):
     """The probe has made all the requests it may make."""
 
 
@@ -168,13 +171,13 @@ class Fetcher:
         return self.robots is None or self.robots.can_fetch(self.agent, url)
 
     def get(self, url: str, *, obey_robots: bool = True) -> Fetched:
-        """Fetch ``url``; raises ``ProbeBudgetExceeded`` when no request is left."""
+        """Fetch ``url``; raises ``ProbeBudgetError`` when no request is left."""
         if not same_origin(url, self.base_url):
             return Fetched(url, 0, error="not on the probed origin")
         if obey_robots and not self.allowed(url):
             return Fetched(url, 0, error="disallowed by robots.txt")
         if self.requests >= self.max_requests:
-            raise ProbeBudgetExceeded(f"the probe's {self.max_requests} requests are used up")
+            raise ProbeBudgetError(f"the probe's {self.max_requests} requests are used up")
         wait = self._last + self.delay - time.monotonic()
         if wait > 0:
             time.sleep(wait)
@@ -203,7 +206,7 @@ class Fetcher:
             return Fetched(asked, status, error=f"larger than {MAX_BODY} bytes")
         content_type = str(headers.get("Content-Type") or "")
         response: TextResponse | None = None
-        kind = content_type.split(";")[0].strip().lower()
+        kind = content_type.split(";", maxsplit=1)[0].strip().lower()
         if kind in ("", "text/html", "application/xhtml+xml"):
             response = HtmlResponse(
                 final, status=status, body=body, headers={"Content-Type": content_type}
@@ -239,9 +242,8 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
 
-    def redirect_request(
-        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
-    ) -> Any:
+    def redirect_request(self, req: Any, fp: Any, code: int, *args: Any) -> Any:
+        msg, headers, newurl = args
         if not same_origin(newurl, self.base_url):
             return None
         return super().redirect_request(req, fp, code, msg, headers, newurl)
@@ -299,8 +301,8 @@ def discovered_page_urls(response: TextResponse) -> list[str]:
     for script in sel.css("script:not([src])::text").getall():
         found.extend(match["url"] for match in SCRIPT_URL_RE.finditer(script[:200_000]))
     urls: list[str] = []
-    for value in found:
-        value = value.strip()
+    for raw in found:
+        value = raw.strip()
         if not value or value.startswith(("#", "javascript:")):
             continue
         try:
@@ -314,8 +316,6 @@ def discovered_page_urls(response: TextResponse) -> list[str]:
 
 def article_selector_table() -> dict[str, str]:
     """The article-page selectors the probe counts matches of, by name."""
-    from newscrawl import parsers
-
     names = ("ARTICLE_ROOT", "HEADLINE", "CATEGORY", "PUBLISHED", "BODY", "VIEWS")
     table = {name: str(getattr(parsers, name)) for name in names}
     table["COVER"] = parsers.COVER_STYLE.split("::")[0]
@@ -325,8 +325,6 @@ def article_selector_table() -> dict[str, str]:
 
 def listing_selector_table() -> dict[str, str]:
     """The listing-page selectors the probe counts matches of, by name."""
-    from newscrawl import parsers
-
     names = ("CARD", "CARD_TITLE_LINK", "CARD_TITLE", "CARD_TIME", "CARD_CATEGORY")
     return {name: str(getattr(parsers, name)) for name in names}
 
@@ -390,7 +388,7 @@ class Probe:
             article_ok = first is not None and first.articles and self.check_article(first)
             self.check_feeds()
             walks = bool(robots_ok and section_ok and paging_ok and article_ok)
-        except ProbeBudgetExceeded as error:
+        except ProbeBudgetError as error:
             self.report.add("budget", False, str(error))
         self.report.would_walk = walks and not self.report.settings
         self.report.walks_with_settings = walks
@@ -448,7 +446,8 @@ class Probe:
             self.report.add(
                 "home page navigation",
                 True,
-                f"{url}: {self.scheme.section_label!r} links to {configured}, the configured section",
+                f"{url}: {self.scheme.section_label!r} links to {configured},"
+                " the configured section",
             )
             return True
         self.report.add(
@@ -513,7 +512,7 @@ class Probe:
             return ""
         return (
             f"; the page links to {len(links)} articles outside any CARD: the card markup moved"
-            " (repair with -s CALIBER_SELECTORS='{\"CARD\": \"…\"}')"
+            ' (repair with -s CALIBER_SELECTORS=\'{"CARD": "…"}\')'
         )
 
     def check_paging(self, first: _Page) -> bool:
@@ -633,7 +632,9 @@ class Probe:
             all(counts[name] for name in counts if name not in ("AUTHOR_ELEMENT", "COVER")),
             ", ".join(f"{name} {count}" for name, count in counts.items()),
         )
-        article = build_article(parse_article(sel), url=url, slug=slug, crawled_at="")
+        article = build_article(
+            parse_article(sel), url=url, slug=slug, crawled_at="", language=self.scheme.language
+        )
         missing = [name for name in REQUIRED_FIELDS if not filled(getattr(article, name))]
         values = {
             name: getattr(article, name)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.http import HtmlResponse
 
 from newscrawl.probe import MAX_REQUESTS, discovered_page_urls, template_of
 from newscrawl.replica import DirectorySite, RedesignedSite, ReplicaServer, Response, default_site
@@ -137,7 +138,8 @@ def test_probe_of_the_bundled_replica_finds_every_assumption_true(serve: Any) ->
     assert any(
         line.startswith("OK   article page: ")
         and 'published_at="2025-11-07T11:03:00+04:00", author="Aghakazim Guliyev",'
-        ' cited_sources=["The Wall Street Journal"], views=96' in line
+        ' cited_sources=["The Wall Street Journal"], views=96'
+        in line
         for line in lines
     ), result.stdout
     assert "Settings to use" not in result.stdout
@@ -166,9 +168,7 @@ def test_probe_json_and_save(serve: Any, tmp_path: Path) -> None:
     assert index[0].endswith(f"\t200\t{server.base_url}/robots.txt")
     page_one = next(line for line in index if line.endswith("/en/category/world"))
     html = (tmp_path / "pages" / page_one.split("\t")[0]).read_bytes()
-    assert html == (
-        DirectorySite(default_site().root).resolve(SECTION_PATH, {}).body
-    )
+    assert html == (DirectorySite(default_site().root).resolve(SECTION_PATH, {}).body)
 
 
 def test_probe_of_a_site_that_ignores_the_page_parameter_fails_and_finds_no_fix(
@@ -184,9 +184,7 @@ def test_probe_of_a_site_that_ignores_the_page_parameter_fails_and_finds_no_fix(
     assert "the same 7 section cards as page 1" in result.stdout
     assert "FAIL paging: no paging form gave new section cards" in result.stdout
     assert "Settings to use" not in result.stdout
-    assert result.stdout.splitlines()[-1].startswith(
-        "Verdict: a crawl would NOT walk the section"
-    )
+    assert result.stdout.splitlines()[-1].startswith("Verdict: a crawl would NOT walk the section")
     assert len(server.requests) <= MAX_REQUESTS
 
 
@@ -283,8 +281,6 @@ def test_bad_base_url_is_one_line_and_exit_2() -> None:
 
 
 def test_template_of_and_discovery() -> None:
-    from scrapy.http import HtmlResponse
-
     page = HtmlResponse(
         "https://caliber.az/en/category/world",
         body=(

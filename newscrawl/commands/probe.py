@@ -11,10 +11,12 @@ import json
 import ssl
 import sys
 from pathlib import Path
+from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 
-from newscrawl.arguments import BadArgumentError, parse_base_url
+from newscrawl.arguments import BadArgumentError, parse_base_url, parse_edition
+from newscrawl.editions import DEFAULT_EDITION, EDITIONS
 from newscrawl.probe import MAX_REQUESTS, agent_from_settings, probe_site
 from newscrawl.site import DEFAULT_BASE_URL, SiteScheme
 
@@ -23,10 +25,10 @@ class Command(ScrapyCommand):
     """Probe a site (the live one by default) for the assumptions the crawl rests on."""
 
     requires_project = True
-    default_settings = {"LOG_ENABLED": False}
+    default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "[--base-url URL] [--json] [--save DIR]"
+        return "[--base-url URL] [--edition en|ru] [--json] [--save DIR]"
 
     def short_desc(self) -> str:
         return f"Test every assumption about the site in at most {MAX_REQUESTS} polite requests"
@@ -48,6 +50,11 @@ class Command(ScrapyCommand):
             default=DEFAULT_BASE_URL,
             help=f"scheme, host and port of the site (default {DEFAULT_BASE_URL})",
         )
+        parser.add_argument(
+            "--edition",
+            default=DEFAULT_EDITION,
+            help=f"the edition whose WORLD section to probe (default {DEFAULT_EDITION})",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         parser.add_argument("--save", metavar="DIR", help="keep every page fetched in DIR")
 
@@ -55,12 +62,13 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         try:
             base_url = parse_base_url(opts.base_url)
+            edition = EDITIONS[parse_edition(opts.edition)]
         except BadArgumentError as error:
             print(f"probe: {error}", file=sys.stderr)
             self.exitcode = 2
             return
         settings = self.settings
-        scheme = SiteScheme.from_settings(base_url, settings)
+        scheme = SiteScheme.from_settings(base_url, settings, edition)
         tls = None
         if not settings.getbool("CALIBER_TLS_VERIFY", True):
             tls = ssl._create_unverified_context()
