@@ -1,6 +1,7 @@
 """Scrapy settings of the newscrawl project; every one can be overridden with ``-s NAME=value``."""
 
 from newscrawl.items import FIELDS
+from newscrawl.site import ARTICLE_PATH_RE
 
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
@@ -17,6 +18,8 @@ JSONL_INDEX_PATH = None
 CALIBER_SECTION_PATH = "/en/category/world"
 CALIBER_SECTION_LABEL = "WORLD"
 CALIBER_PAGE_PARAM = "page"
+# Where an article link's path names its slug: a regular expression with a group named slug.
+CALIBER_ARTICLE_PATH_RE = ARTICLE_PATH_RE
 # Paging stops after this many listing pages in a row show no section card.
 CALIBER_EMPTY_PAGES_TO_STOP = 2
 # Incremental runs stop after this many listing pages in a row held nothing new: the first page
@@ -72,6 +75,10 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "newscrawl.middlewares.ContactUserAgentMiddleware": 500,
 }
+
+# HTTPS: whether the server's certificate is checked (see newscrawl/tls.py).
+CALIBER_TLS_VERIFY = True
+CALIBER_TLS_CA_FILE = ""
 
 # Drift alarms (newscrawl/alarms.py), checked before a run may close as "finished"; they read the
 # caliber_world/fields_filled/<field> counts of the RunReport extension (see EXTENSIONS below).

@@ -11,10 +11,20 @@ import sys
 from scrapy.commands import crawl
 
 from newscrawl.arguments import BadArgumentError
+from newscrawl.config import validate_settings
 
 
 class Command(crawl.Command):
     """Scrapy's ``crawl``, plus argument checks before the crawl and an honest exit code."""
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        # Here, before the crawler process exists, a bad setting is the only line on stderr.
+        try:
+            validate_settings(self.settings)
+        except BadArgumentError as error:
+            print(f"{args[0] if args else 'crawl'}: {error}", file=sys.stderr)
+            sys.exit(2)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1 or self.crawler_process is None:

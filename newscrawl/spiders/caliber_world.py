@@ -13,6 +13,7 @@ from twisted.python.failure import Failure
 
 from newscrawl import STATS, alarms
 from newscrawl.arguments import CrawlArguments
+from newscrawl.config import refuse_bad_settings
 from newscrawl.dataset import Dataset
 from newscrawl.items import Article
 from newscrawl.loaders import build_article
@@ -69,6 +70,8 @@ class CaliberWorldSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> CaliberWorldSpider:
         spider: CaliberWorldSpider = super().from_crawler(crawler, *args, **kwargs)
+        # Scrapyd or a script may skip our crawl command's check: close at start, one ERROR line.
+        spider.close_reason = refuse_bad_settings(crawler)
         spider.scheme = SiteScheme.from_settings(spider.args.base_url, crawler.settings)
         return spider
 
