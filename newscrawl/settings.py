@@ -76,9 +76,17 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.middlewares.ContactUserAgentMiddleware": 500,
 }
 
-# HTTPS: whether the server's certificate is checked (see newscrawl/tls.py).
+# Security. Nothing of the crawler listens on a port: Scrapy's Telnet console (its password is
+# printed in every log, and Scrapyd serves the logs over HTTP) and its remote-control endpoint
+# (which runs any Python code sent to it) are off.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+# HTTPS: the server must show a valid certificate for the crawled host (newscrawl/tls.py), checked
+# against the system's CAs, or only those in CALIBER_TLS_CA_FILE (a PEM file) when it is set.
+# CALIBER_TLS_VERIFY = False accepts any certificate (a mirror with a self-signed one).
 CALIBER_TLS_VERIFY = True
 CALIBER_TLS_CA_FILE = ""
+DOWNLOAD_HANDLERS = {"https": "newscrawl.tls.HTTPSDownloadHandler"}
 
 # Drift alarms (newscrawl/alarms.py), checked before a run may close as "finished"; they read the
 # caliber_world/fields_filled/<field> counts of the RunReport extension (see EXTENSIONS below).
