@@ -5,9 +5,11 @@ Usage: ``python -m newscrawl.demo [JSONL_PATH]`` (default ``data/demo/caliber_wo
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from newscrawl.replica import ReplicaServer, default_site
@@ -21,8 +23,23 @@ def count_lines(path: Path) -> int:
         return sum(1 for _ in dataset)
 
 
-def main(argv: list[str]) -> int:
-    target = Path(argv[0] if argv else "data/demo/caliber_world.jsonl").resolve()
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the demo; returns the crawl's exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m newscrawl.demo",
+        description="Serve the bundled replica of the WORLD section on 127.0.0.1, crawl it with "
+        "the real spider, and say where the dataset went and how many articles it holds.",
+    )
+    parser.add_argument(
+        "jsonl_path",
+        metavar="JSONL_PATH",
+        nargs="?",
+        type=Path,
+        default=Path("data/demo/caliber_world.jsonl"),
+        help="the dataset to append to (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    target = args.jsonl_path.resolve()
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
     with ReplicaServer(default_site()) as replica:
         print(f"replica of the WORLD section serving at {replica.base_url}", flush=True)
@@ -40,4 +57,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())
