@@ -346,3 +346,8 @@ def test_a_crawl_started_without_our_command_closes_as_bad_settings(
     assert "Traceback" not in result.stderr
     assert len(replica.requests) == before
     assert list(tmp_path.iterdir()) == []  # the dataset was not even opened
+
+
+def test_the_readme_has_a_row_for_every_setting() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert [name for name in config.SETTINGS if f"| `{name}` |" not in readme] == []

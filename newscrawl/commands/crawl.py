@@ -6,6 +6,7 @@ Exit codes: 0 the crawl finished, 1 it closed for another reason (see the log), 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 from scrapy.commands import crawl
@@ -23,7 +24,12 @@ class Command(crawl.Command):
         try:
             validate_settings(self.settings)
         except BadArgumentError as error:
-            print(f"{args[0] if args else 'crawl'}: {error}", file=sys.stderr)
+            line = f"{args[0] if args else 'crawl'}: {error}"
+            print(line, file=sys.stderr)
+            log_file = self.settings.get("LOG_FILE") if self.settings is not None else None
+            if log_file:  # Scrapyd's job log: the line goes there too
+                with contextlib.suppress(OSError), open(log_file, "a", encoding="utf-8") as log:
+                    log.write(line + "\n")
             sys.exit(2)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
