@@ -70,7 +70,7 @@ class CaliberWorldSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> CaliberWorldSpider:
         spider: CaliberWorldSpider = super().from_crawler(crawler, *args, **kwargs)
-        # Scrapyd or a script may skip our crawl command's check: close at start, one ERROR line.
+        # A crawl started without our crawl command (a script): closed at start, one ERROR line.
         spider.close_reason = refuse_bad_settings(crawler)
         spider.scheme = SiteScheme.from_settings(spider.args.base_url, crawler.settings)
         return spider
