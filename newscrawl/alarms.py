@@ -19,12 +19,12 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 
-from newscrawl import STATS
+from newscrawl import STATS, config
 from newscrawl.parsers import FIELD_SELECTORS
 
 logger = logging.getLogger(__name__)
 
-REQUIRED_FIELDS = ("headline", "published_at", "section", "body")
+REQUIRED_FIELDS = config.REQUIRED_FIELDS
 DRIFT = "markup_drift"
 TOO_FEW = "too_few_items"
 SPIDER_ERROR = "spider_error"
@@ -123,16 +123,16 @@ class MarkupAlarm:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        settings = crawler.settings
-        self.min_items = settings.getint("CALIBER_MIN_ITEMS", 1)
-        self.required_floor = settings.getfloat("CALIBER_REQUIRED_COVERAGE", 0.5)
-        self.floors = {k: float(v) for k, v in settings.getdict("CALIBER_FIELD_COVERAGE").items()}
-        self.max_saved = settings.getint("CALIBER_FAILED_PAGES_MAX", 5)
-        folder = settings.get("CALIBER_FAILED_PAGES_DIR") or ""
-        if not folder:
-            folder = str(Path(settings.get("JSONL_PATH") or ".").parent / "failed-pages")
+        parsed = config.Config.from_settings(crawler.settings)
+        self.min_items = parsed[config.MIN_ITEMS]
+        self.required_floor = parsed[config.REQUIRED_COVERAGE]
+        self.floors = parsed[config.FIELD_COVERAGE]
+        self.max_saved = parsed[config.FAILED_PAGES_MAX]
+        folder = parsed[config.FAILED_PAGES_DIR]
+        if folder is None:
+            folder = parsed[config.JSONL_PATH].parent / "failed-pages"
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        self.folder = Path(folder) / stamp
+        self.folder = folder / stamp
         self.saved: list[Path] = []
         self.drifted = False
         http11 = logging.getLogger("scrapy.core.downloader.handlers.http11")

@@ -36,10 +36,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m newscrawl.demo",
         description="Serve the bundled replica of the WORLD section on 127.0.0.1, crawl it with "
-        "the real spider and report the dataset.",
+        "the real spider, and say where the dataset went and how many articles it holds.",
     )
     parser.add_argument(
-        "jsonl_path", nargs="?", type=Path, help="the dataset (default: data/demo/…)"
+        "jsonl_path",
+        metavar="JSONL_PATH",
+        nargs="?",
+        type=Path,
+        help="the dataset to append to (default: data/demo/caliber_world.jsonl, or"
+        " data/demo/caliber_world_<edition>.jsonl for another edition)",
     )
     parser.add_argument(
         "--edition",

@@ -9,7 +9,7 @@ from scrapy import Request, signals
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.exceptions import IgnoreRequest
 
-from newscrawl import STATS
+from newscrawl import STATS, config
 
 
 class OffsiteRefusedError(IgnoreRequest):
@@ -100,6 +100,7 @@ class ContactUserAgentMiddleware(UserAgentMiddleware):
     @classmethod
     def from_crawler(cls, crawler: Any) -> ContactUserAgentMiddleware:
         settings = crawler.settings
-        middleware = cls(user_agent(settings["USER_AGENT"], settings.get("NEWSCRAWL_CONTACT", "")))
+        contact = config.NEWSCRAWL_CONTACT.read(settings)
+        middleware = cls(user_agent(settings["USER_AGENT"], contact))
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         return middleware

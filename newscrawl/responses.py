@@ -10,6 +10,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newscrawl.middlewares import OffsiteRefusedError
+from newscrawl.tls import is_tls_error
 
 # Failures that will not mend by asking again: the article is gone or forbidden.
 GONE = frozenset({"http_400", "http_401", "http_403", "http_404", "http_410", "http_451"})
@@ -41,7 +42,8 @@ def failure_kind(failure: Failure) -> str:
     if "Timeout" in name:  # TimeoutError, DownloadTimeoutError (Scrapy ≥ 2.14), ...
         return "timeout"
     if name in CONNECTION_ERRORS:
-        return "connection"
+        # A certificate refused (CALIBER_TLS_VERIFY) fails the connection too.
+        return "tls" if is_tls_error(failure.value) else "connection"
     return name
 
 

@@ -1,11 +1,15 @@
 """JSON Schema (draft 2020-12) of one dataset line.
 
-``schema/article.schema.json`` is written from it: ``python -m newscrawl.schema``.
+``schema/article.schema.json`` is written from it: ``python -m newscrawl.schema`` (``--help``).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -101,5 +105,35 @@ def schema_json() -> str:
     return json.dumps(ARTICLE_SCHEMA, indent=2, ensure_ascii=False) + "\n"
 
 
+#: Where ``python -m newscrawl.schema`` writes the schema, from the repository root.
+SCHEMA_PATH = Path("schema") / "article.schema.json"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write (or print) the schema; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m newscrawl.schema",
+        description="Write the JSON Schema of one dataset line (JSONL schema v1).",
+    )
+    parser.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        default=SCHEMA_PATH,
+        help=f"file to write (default: {SCHEMA_PATH}, from the repository root)",
+    )
+    parser.add_argument(
+        "--print", action="store_true", help="print the schema on stdout instead of writing it"
+    )
+    args = parser.parse_args(argv)
+    if args.print:
+        sys.stdout.write(schema_json())
+        return 0
+    args.path.parent.mkdir(parents=True, exist_ok=True)
+    args.path.write_text(schema_json(), encoding="utf-8")
+    print(f"wrote {args.path}")
+    return 0
+
+
 if __name__ == "__main__":
-    print(schema_json(), end="")
+    sys.exit(main())

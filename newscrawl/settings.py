@@ -1,6 +1,7 @@
 """Scrapy settings of the newscrawl project; every one can be overridden with ``-s NAME=value``."""
 
 from newscrawl.items import FIELDS
+from newscrawl.site import ARTICLE_PATH_RE
 
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
@@ -19,6 +20,8 @@ JSONL_INDEX_PATH = None
 CALIBER_SECTION_PATH = ""
 CALIBER_SECTION_LABEL = ""
 CALIBER_PAGE_PARAM = "page"
+# Where an article link's path names its slug: a regular expression with a group named slug.
+CALIBER_ARTICLE_PATH_RE = ARTICLE_PATH_RE
 # Paging stops after this many listing pages in a row show no section card.
 CALIBER_EMPTY_PAGES_TO_STOP = 2
 # Incremental runs stop after this many listing pages in a row held nothing new: the first page
@@ -74,6 +77,18 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "newscrawl.middlewares.ContactUserAgentMiddleware": 500,
 }
+
+# Security. Nothing of the crawler listens on a port: Scrapy's Telnet console (its password is
+# printed in every log, and Scrapyd serves the logs over HTTP) and its remote-control endpoint
+# (which runs any Python code sent to it) are off.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+# HTTPS: the server must show a valid certificate for the crawled host (newscrawl/tls.py), checked
+# against the system's CAs, or only those in CALIBER_TLS_CA_FILE (a PEM file) when it is set.
+# CALIBER_TLS_VERIFY = False accepts any certificate (a mirror with a self-signed one).
+CALIBER_TLS_VERIFY = True
+CALIBER_TLS_CA_FILE = ""
+DOWNLOAD_HANDLERS = {"https": "newscrawl.tls.HTTPSDownloadHandler"}
 
 # Drift alarms (newscrawl/alarms.py), checked before a run may close as "finished"; they read the
 # caliber_world/fields_filled/<field> counts of the RunReport extension (see EXTENSIONS below).

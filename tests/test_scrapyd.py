@@ -1,12 +1,18 @@
-"""Deploy to a real Scrapyd on loopback, schedule the crawl twice, check what each job added."""
+"""Deploy to a real Scrapyd on loopback, schedule the crawl twice, check what each job added.
+
+Scrapyd runs in an environment that holds the project's dependencies but not the project, as
+the README says to set it up, so the deployed egg is what runs; a second deploy takes effect.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 import urllib.parse
 import urllib.request
@@ -18,13 +24,14 @@ from typing import Any
 
 import pytest
 
-from newscrawl.replica import DirectorySite, ReplicaServer
+from newscrawl.replica import DirectorySite, ReplicaServer, default_site
 from newscrawl.replica.generate import make_articles, publish, write_site
 from newscrawl.schema import schema_errors
 from tests.conftest import ROOT, read_jsonl
 
 BIN = Path(sys.executable).parent
 PROJECT_FILES = ("newscrawl", "pyproject.toml", "README.md", "scrapy.cfg")
+PROJECT = "newscrawl"
 
 
 def free_port() -> int:
@@ -45,14 +52,33 @@ class Scrapyd:
     url: str
     home: Path
 
-    def job_log(self, job_id: str) -> str:
-        return (self.home / "logs" / "newscrawl" / "caliber_world" / f"{job_id}.log").read_text()
+    def job_log(self, job_id: str, project: str = PROJECT, spider: str = "caliber_world") -> str:
+        return (self.home / "logs" / project / spider / f"{job_id}.log").read_text()
 
 
-@pytest.fixture(scope="module")
-def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
-    """A Scrapyd on 127.0.0.1 with its own directories; stopped after the tests."""
-    home = tmp_path_factory.mktemp("scrapyd")
+def scrapyd_python(home: Path, *path: Path) -> Path:
+    """A Python for Scrapyd with the dependencies of this test run but not the project.
+
+    A bare virtual environment whose only site folder entry is this run's site-packages: its
+    packages (Scrapy, Scrapyd, ...) import, but its ``.pth`` files are not read, so the project's
+    editable install does not. ``path`` (a copy of the project, say) goes before them, as
+    ``pip install .`` would put it.
+    """
+    env = home / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", env], check=True)
+    python = env / "bin" / "python"
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    entries = [*map(str, path), sysconfig.get_paths()["purelib"]]
+    (Path(site) / "test-dependencies.pth").write_text("\n".join(entries) + "\n")
+    return python
+
+
+@contextlib.contextmanager
+def running_scrapyd(home: Path, python: Path) -> Iterator[Scrapyd]:
+    """A Scrapyd on 127.0.0.1 run by ``python``, with its own directories; stopped on exit."""
     port = free_port()
     (home / "scrapyd.conf").write_text(
         "[scrapyd]\n"
@@ -66,7 +92,7 @@ def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
         "poll_interval = 0.5\n"
     )
     server = subprocess.Popen(
-        [BIN / "scrapyd"], cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [python, "-m", "scrapyd"], cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -85,55 +111,84 @@ def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
         server.wait(timeout=30)
 
 
-def deploy(scrapyd_url: str, workdir: Path) -> None:
-    """Deploy the project the way the README says: scrapyd-deploy with a [deploy] target."""
-    project = workdir / "project"
-    project.mkdir()
+@pytest.fixture(scope="module")
+def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
+    home = tmp_path_factory.mktemp("scrapyd")
+    python = scrapyd_python(home)
+    check = subprocess.run(
+        [python, "-c", "import newscrawl"], cwd=home, capture_output=True, text=True, check=False
+    )
+    assert "No module named 'newscrawl'" in check.stderr  # Scrapyd's environment lacks it
+    with running_scrapyd(home, python) as server:
+        yield server
+
+
+def copy_project(target: Path) -> Path:
+    """A copy of the project as a checkout holds it (what ``scrapyd-deploy`` packs)."""
+    target.mkdir(parents=True)
     for name in PROJECT_FILES:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
-            shutil.copy2(source, project / name)
+            shutil.copy2(source, target / name)
+    return target
+
+
+def deploy(scrapyd_url: str, project: Path, *options: str) -> dict[str, Any]:
+    """Deploy the way the README says: scrapyd-deploy with the [deploy] target of scrapy.cfg."""
     config = (project / "scrapy.cfg").read_text()
     (project / "scrapy.cfg").write_text(
         config.replace("url = http://127.0.0.1:6800/", f"url = {scrapyd_url}/")
     )
     result = subprocess.run(
-        [BIN / "scrapyd-deploy"], cwd=project, capture_output=True, text=True, check=False
+        [BIN / "scrapyd-deploy", *options], cwd=project, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert '"status": "ok"' in result.stdout and '"spiders": 1' in result.stdout
+    answer: dict[str, Any] = json.loads(result.stdout[result.stdout.index("{") :])
+    assert answer["status"] == "ok", answer
+    return answer
 
 
-def run_job(scrapyd_url: str, base_url: str, dataset: Path) -> str:
+def run_job(
+    scrapyd_url: str, base_url: str, dataset: Path, *extra: tuple[str, str], project: str = PROJECT
+) -> str:
     job = call(
         f"{scrapyd_url}/schedule.json",
         [
-            ("project", "newscrawl"),
+            ("project", project),
             ("spider", "caliber_world"),
             ("base_url", base_url),
             ("setting", f"JSONL_PATH={dataset}"),
             ("setting", "AUTOTHROTTLE_ENABLED=0"),
             ("setting", "DOWNLOAD_DELAY=0"),
+            *extra,
         ],
     )
     assert job["status"] == "ok", job
     job_id = str(job["jobid"])
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        jobs = call(f"{scrapyd_url}/listjobs.json?project=newscrawl")
+        jobs = call(f"{scrapyd_url}/listjobs.json?project={project}")
         if any(finished["id"] == job_id for finished in jobs["finished"]):
             return job_id
         time.sleep(0.5)
     raise AssertionError(f"job {job_id} did not finish")
 
 
-def test_deploy_schedule_and_an_incremental_second_job(scrapyd: Scrapyd, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def deployed(scrapyd: Scrapyd, tmp_path_factory: pytest.TempPathFactory) -> Scrapyd:
+    """The Scrapyd with this checkout deployed as the project ``newscrawl``."""
+    project = copy_project(tmp_path_factory.mktemp("deploy") / "project")
+    assert deploy(scrapyd.url, project)["spiders"] == 1
+    return scrapyd
+
+
+def test_deploy_schedule_and_an_incremental_second_job(deployed: Scrapyd, tmp_path: Path) -> None:
+    scrapyd = deployed
     first_batch = make_articles(30, seed=11)
     site = write_site(tmp_path / "site", first_batch, per_page=10)
     dataset = tmp_path / "data" / "world.jsonl"
-    deploy(scrapyd.url, tmp_path)
     with ReplicaServer(DirectorySite(site)) as replica:
         first_job = run_job(scrapyd.url, replica.base_url, dataset)
         after_first = dataset.read_bytes()
@@ -162,3 +217,70 @@ def test_deploy_schedule_and_an_incremental_second_job(scrapyd: Scrapyd, tmp_pat
     assert "Stopping at page 3: nothing new on the last 2 pages" in log
     assert "'caliber_world/articles_already_stored': 26," in log
     assert "'caliber_world/items_written': 4," in log
+
+
+def test_a_job_with_a_bad_setting_says_so_in_its_log(deployed: Scrapyd, tmp_path: Path) -> None:
+    dataset = tmp_path / "world.jsonl"
+    job = run_job(
+        deployed.url, "http://127.0.0.1:9", dataset, ("setting", "CALIBER_REQUIRED_COVERAGE=nan")
+    )
+    assert deployed.job_log(job) == (
+        "caliber_world: CALIBER_REQUIRED_COVERAGE must be a number from 0 to 1, got 'nan'\n"
+    )
+    assert not dataset.exists()
+
+
+PROBE_SPIDER = '''
+"""A spider that only the second deployed version has."""
+
+import scrapy
+
+
+class DeployProbeSpider(scrapy.Spider):
+    name = "deploy_probe"
+'''
+CHANGED_LINE = ('"Crawling %s (max_pages', '"Crawling (deployed version 2) %s (max_pages')
+
+
+def changed_project(target: Path) -> Path:
+    """The project with a new spider and a changed log line, as a deployed fix would be."""
+    project = copy_project(target)
+    (project / "newscrawl" / "spiders" / "deploy_probe.py").write_text(PROBE_SPIDER)
+    spider = project / "newscrawl" / "spiders" / "caliber_world.py"
+    text = spider.read_text()
+    assert CHANGED_LINE[0] in text
+    spider.write_text(text.replace(*CHANGED_LINE))
+    return project
+
+
+def deploy_twice(scrapyd: Scrapyd, tmp_path: Path, project: str) -> tuple[int, int]:
+    """Deploy version 1, then version 2 (``changed_project``): how many spiders each one has."""
+    first = deploy(scrapyd.url, copy_project(tmp_path / "v1"), "-p", project, "--version", "1")
+    second = deploy(scrapyd.url, changed_project(tmp_path / "v2"), "-p", project, "--version", "2")
+    return first["spiders"], second["spiders"]
+
+
+def test_a_second_deploy_takes_effect(scrapyd: Scrapyd, tmp_path: Path) -> None:
+    project = "newscrawl_redeployed"
+    assert deploy_twice(scrapyd, tmp_path, project) == (1, 2)
+    assert call(f"{scrapyd.url}/listversions.json?project={project}")["versions"] == ["1", "2"]
+    listed = call(f"{scrapyd.url}/listspiders.json?project={project}")["spiders"]
+    assert sorted(listed) == ["caliber_world", "deploy_probe"]
+    with ReplicaServer(default_site()) as replica:
+        job = run_job(
+            scrapyd.url, replica.base_url, tmp_path / "world.jsonl",
+            ("max_pages", "1"), project=project,
+        )  # fmt: skip
+    log = scrapyd.job_log(job, project)
+    assert f"Crawling (deployed version 2) {replica.base_url}/en/category/world" in log
+
+
+def test_a_project_installed_beside_scrapyd_shadows_every_deploy(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """Why Scrapyd's environment must not hold the project: its copy wins over the egg."""
+    home = tmp_path_factory.mktemp("scrapyd-shadowed")
+    installed = copy_project(home / "installed")  # as `pip install .` would leave it
+    with running_scrapyd(home, scrapyd_python(home, installed)) as shadowed:
+        # Version 2 adds a spider, but Scrapyd still finds only the installed copy's one.
+        assert deploy_twice(shadowed, tmp_path, PROJECT) == (1, 1)

@@ -6,15 +6,31 @@ Exit codes: 0 the crawl finished, 1 it closed for another reason (see the log), 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 from scrapy.commands import crawl
 
 from newscrawl.arguments import BadArgumentError
+from newscrawl.config import validate_settings
 
 
 class Command(crawl.Command):
     """Scrapy's ``crawl``, plus argument checks before the crawl and an honest exit code."""
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        # Here, before the crawler process exists, a bad setting is the only line on stderr.
+        try:
+            validate_settings(self.settings)
+        except BadArgumentError as error:
+            line = f"{args[0] if args else 'crawl'}: {error}"
+            print(line, file=sys.stderr)
+            log_file = self.settings.get("LOG_FILE") if self.settings is not None else None
+            if log_file:  # Scrapyd's job log: the line goes there too
+                with contextlib.suppress(OSError), open(log_file, "a", encoding="utf-8") as log:
+                    log.write(line + "\n")
+            sys.exit(2)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1 or self.crawler_process is None:

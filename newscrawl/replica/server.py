@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import re
 import socket
+import ssl
 import string
 import struct
 import sys
@@ -230,10 +231,12 @@ class _HTTPServer(ThreadingHTTPServer):
         *,
         verbose: bool,
         on_connection: Callable[[socket.socket], None] | None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.site = site
         self.verbose = verbose
         self.on_connection = on_connection
+        self.ssl_context = ssl_context
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         self.requests: list[RequestRecord] = []
@@ -255,6 +258,11 @@ class _HTTPServer(ThreadingHTTPServer):
     def get_request(self) -> tuple[Any, Any]:
         sock, address = super().get_request()
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.ssl_context is not None:
+            # The handshake happens on the handler's first read, not in the accepting thread.
+            sock = self.ssl_context.wrap_socket(
+                sock, server_side=True, do_handshake_on_connect=False
+            )
         with self._open_lock:
             self._open.add(sock)
         if self.on_connection is not None:
@@ -278,8 +286,9 @@ class _HTTPServer(ThreadingHTTPServer):
                 sock.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError) and not self.verbose:
-            return  # the client went away: not worth a traceback
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError | ssl.SSLError) and not self.verbose:
+            return  # the client went away (or refused our certificate): not worth a traceback
         super().handle_error(request, client_address)
 
 
@@ -299,12 +308,21 @@ class ReplicaServer:
         *,
         verbose: bool = False,
         on_connection: Callable[[socket.socket], None] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        """``verbose`` logs each request to stderr; ``on_connection`` sees each accepted socket."""
-        self._httpd = _HTTPServer((host, port), site, verbose=verbose, on_connection=on_connection)
+        """``verbose`` logs each request to stderr; ``on_connection`` sees each accepted socket;
+        with ``ssl_context`` (server side, certificate loaded) it speaks HTTPS."""
+        self._httpd = _HTTPServer(
+            (host, port),
+            site,
+            verbose=verbose,
+            on_connection=on_connection,
+            ssl_context=ssl_context,
+        )
         self.host = host
         self.port: int = self._httpd.server_port
-        self.base_url = f"http://{host}:{self.port}"
+        scheme = "http" if ssl_context is None else "https"
+        self.base_url = f"{scheme}://{host}:{self.port}"
         self._thread: threading.Thread | None = None
         self._closed = False
 

@@ -13,6 +13,7 @@ from twisted.python.failure import Failure
 
 from newscrawl import STATS, alarms
 from newscrawl.arguments import CrawlArguments
+from newscrawl.config import refuse_bad_settings
 from newscrawl.dataset import Dataset
 from newscrawl.editions import EDITIONS
 from newscrawl.items import Article
@@ -76,6 +77,8 @@ class CaliberWorldSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> CaliberWorldSpider:
         spider: CaliberWorldSpider = super().from_crawler(crawler, *args, **kwargs)
+        # A crawl started without our crawl command (a script): closed at start, one ERROR line.
+        spider.close_reason = refuse_bad_settings(crawler)
         spider.scheme = SiteScheme.from_settings(
             spider.args.base_url, crawler.settings, EDITIONS[spider.edition]
         )
