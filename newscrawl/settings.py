@@ -1,7 +1,6 @@
 """Scrapy settings of the newscrawl project; every one can be overridden with ``-s NAME=value``."""
 
 from newscrawl.items import FIELDS
-from newscrawl.site import ARTICLE_PATH_RE
 
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
@@ -20,8 +19,9 @@ JSONL_INDEX_PATH = None
 CALIBER_SECTION_PATH = ""
 CALIBER_SECTION_LABEL = ""
 CALIBER_PAGE_PARAM = "page"
-# Where an article link's path names its slug: a regular expression with a group named slug.
-CALIBER_ARTICLE_PATH_RE = ARTICLE_PATH_RE
+# Where an article link's path names its slug: a regular expression with a group named slug
+# (empty: the crawled edition's own, see newscrawl/editions.py).
+CALIBER_ARTICLE_PATH_RE = ""
 # Paging stops after this many listing pages in a row show no section card.
 CALIBER_EMPTY_PAGES_TO_STOP = 2
 # Incremental runs stop after this many listing pages in a row held nothing new: the first page

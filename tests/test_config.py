@@ -37,7 +37,7 @@ GOOD: dict[str, list[tuple[Any, Any]]] = {
     ],
     "CALIBER_SECTION_LABEL": [("WORLD", "WORLD"), ("МИР", "МИР"), ("", "")],
     "CALIBER_PAGE_PARAM": [("page", "page"), ("p_1", "p_1")],
-    "CALIBER_ARTICLE_PATH_RE": [(r"/post/(?P<slug>[^/]+)$", r"/post/(?P<slug>[^/]+)$")],
+    "CALIBER_ARTICLE_PATH_RE": [(r"/post/(?P<slug>[^/]+)$", r"/post/(?P<slug>[^/]+)$"), ("", "")],
     "CALIBER_EMPTY_PAGES_TO_STOP": [("1", 1), (2, 2), (" 3 ", 3)],
     "CALIBER_STALE_PAGES_TO_STOP": [("0", 0), (2, 2)],
     "CALIBER_OWED_MAX_RUNS": [("1", 1), (5, 5)],

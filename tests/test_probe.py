@@ -304,3 +304,12 @@ def test_template_of_and_discovery() -> None:
         None,
         "{section}/page/{page}",
     ]
+
+
+def test_a_bad_setting_is_one_line_and_exit_2() -> None:
+    result = probe("http://127.0.0.1:9", "-s", "CALIBER_REQUIRED_COVERAGE=nan")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "probe: CALIBER_REQUIRED_COVERAGE must be a number from 0 to 1, got 'nan'\n"
+    )

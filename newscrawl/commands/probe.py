@@ -15,7 +15,9 @@ from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 
+from newscrawl import config
 from newscrawl.arguments import BadArgumentError, parse_base_url, parse_edition
+from newscrawl.config import validate_settings
 from newscrawl.editions import DEFAULT_EDITION, EDITIONS
 from newscrawl.probe import MAX_REQUESTS, agent_from_settings, probe_site
 from newscrawl.site import DEFAULT_BASE_URL, SiteScheme
@@ -61,6 +63,7 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         try:
+            validate_settings(self.settings)
             base_url = parse_base_url(opts.base_url)
             edition = EDITIONS[parse_edition(opts.edition)]
         except BadArgumentError as error:
@@ -70,10 +73,11 @@ class Command(ScrapyCommand):
         settings = self.settings
         scheme = SiteScheme.from_settings(base_url, settings, edition)
         tls = None
-        if not settings.getbool("CALIBER_TLS_VERIFY", True):
+        ca_file = config.TLS_CA_FILE.read(settings)
+        if not config.TLS_VERIFY.read(settings):
             tls = ssl._create_unverified_context()
-        elif settings.get("CALIBER_TLS_CA_FILE"):
-            tls = ssl.create_default_context(cafile=settings.get("CALIBER_TLS_CA_FILE"))
+        elif ca_file is not None:
+            tls = ssl.create_default_context(cafile=str(ca_file))
         report = probe_site(
             scheme,
             agent=agent_from_settings(settings),
