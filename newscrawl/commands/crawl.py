@@ -11,6 +11,7 @@ import sys
 from scrapy.commands import crawl
 
 from newscrawl.arguments import BadArgumentError
+from newscrawl.dataset import MISMATCH
 
 
 class Command(crawl.Command):
@@ -35,3 +36,5 @@ class Command(crawl.Command):
         reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
         if self.crawler_process.bootstrap_failed or reason != "finished":
             self.exitcode = 1
+        if reason == MISMATCH:  # the dataset holds another edition or host: a usage error
+            self.exitcode = 2
