@@ -453,7 +453,7 @@ class Dataset:
 
     def close(self, *, finished: bool = True) -> list[str]:
         """Save the index and state, close the file and release the lock; returns what could
-        not be saved (the next run recovers: the index is caught up, the section read in full).
+        not be saved, one sentence each (the next run recovers from the dataset and the section).
 
         ``finished``: the run ended well (Scrapy's ``finished``); only then can it be ``walked``.
         """
@@ -462,19 +462,25 @@ class Dataset:
             try:
                 os.fsync(self._fd)  # the index must never cover bytes a power cut could lose
             except OSError as error:
-                problems.append(f"the dataset {self.path} could not be synced ({error})")
+                problems.append(f"the dataset {self.path} could not be synced to disk ({error})")
             os.close(self._fd)
             self._fd = None
             if self.index is not None:
                 try:
                     self.index.save(covered=self._torn_from)
                 except OSError as error:
-                    problems.append(f"the index {self.index_path} could not be saved ({error})")
+                    problems.append(
+                        f"the index {self.index_path} could not be saved ({error}):"
+                        " the next run reads the dataset again"
+                    )
             walked = finished and self.walked_now and self.failure is None
             try:
                 self._write_state(walked=walked, owed=self.owed)
             except OSError as error:
-                problems.append(f"the run state {self.state_path} could not be saved ({error})")
+                problems.append(
+                    f"the run state {self.state_path} could not be saved ({error}):"
+                    " the next run reads the whole section"
+                )
         self._release()
         return problems
 

@@ -154,7 +154,7 @@ class JsonlWriterPipeline:
             return
         for problem in self.dataset.close(finished=reason == "finished"):
             self.count("errors/dataset_not_saved")
-            spider.logger.error("At close, %s: the next run recovers from the dataset", problem)
+            spider.logger.error("At close, %s", problem)
         spider.logger.info("Dataset %s now holds %d articles", self.dataset.path, len(self.dataset))
 
     def process_item(self, item: Any) -> Any:
@@ -167,7 +167,9 @@ class JsonlWriterPipeline:
         errors = schema_errors(record)
         if errors:
             self.count("items_invalid")
-            self.crawler.spider.logger.error("Refusing %s: %s", url, "; ".join(errors))
+            self.crawler.spider.logger.error(
+                "Refusing %s: %s; owed to the next run", url, "; ".join(errors)
+            )
             dataset.owe(slug)
             raise DropItem(f"invalid article {url}", log_level="DEBUG")
         try:

@@ -590,3 +590,37 @@ def test_each_edition_has_its_own_dataset_unless_jsonl_path_is_given() -> None:
     changed = project_settings()
     changed.set("JSONL_PATH", "/srv/world.jsonl", priority="project")
     assert dataset_path(changed, "ru") == Path("/srv/world.jsonl")
+
+
+def test_what_cannot_be_saved_at_close_is_reported_and_recovered_from(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    dataset = Dataset(path)
+    dataset.open(Identity("en", "caliber.az"))
+    dataset.append(record("a"))
+    dataset.owe("b")
+    dataset.mark_walked()
+    state_file, index_file = tmp_path / "out.jsonl.state.json", default_index_path(path)
+    state_file.unlink()
+    for blocked in (state_file, index_file):
+        blocked.mkdir()  # an unwritable place: the rename onto it fails
+    problems = dataset.close()
+    assert [problem.split(" (")[0] for problem in problems] == [
+        f"the index {index_file} could not be saved",
+        f"the run state {state_file} could not be saved",
+    ]
+    assert problems[0].endswith("): the next run reads the dataset again")
+    assert problems[1].endswith("): the next run reads the whole section")
+    assert "[Errno 21] Is a directory" in problems[1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "out.jsonl",
+        "out.jsonl.index",
+        "out.jsonl.lock",
+        "out.jsonl.state.json",
+    ]
+    for blocked in (state_file, index_file):
+        blocked.rmdir()
+    again = Dataset(path)
+    again.open(Identity("en", "caliber.az"))
+    assert again.index is not None and again.index.caught_up_lines == 1
+    assert ("a" in again, again.walked, again.owed) == (True, False, {})
+    again.close()
