@@ -8,7 +8,8 @@ NEWSPIDER_MODULE = "newscrawl.spiders"
 # Our `crawl` exits non-zero on bad arguments (one line) and on any close but "finished".
 COMMANDS_MODULE = "newscrawl.commands"
 
-# Where the dataset goes: one JSON article per line, appended run after run.
+# Where the dataset goes: one JSON article per line, appended run after run. Left at this value,
+# another edition gets its own (edition ru: data/caliber_world_ru.jsonl, see dataset_path).
 JSONL_PATH = "data/caliber_world.jsonl"
 # The index of stored slugs (default: beside the dataset, JSONL_PATH + ".index").
 JSONL_INDEX_PATH = None

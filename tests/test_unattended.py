@@ -1,10 +1,15 @@
-"""Unattended runs: kill -9, Ctrl-C and resume, a writer that refuses bad items."""
+"""Unattended runs: kill -9, Ctrl-C and resume, failed writes, damaged or foreign datasets."""
 
 from __future__ import annotations
 
+import errno
+import logging
+import os
 import signal
 import subprocess
+import sys
 import time
+from array import array
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,13 +18,14 @@ from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from newscrawl.dataset import Dataset
+from newscrawl.dataset import Dataset, encode_line
 from newscrawl.items import Article
 from newscrawl.pipelines import JsonlWriterPipeline
 from newscrawl.replica import DirectorySite, ReplicaServer, Response, default_site
 from newscrawl.replica.generate import make_articles, write_site
 from newscrawl.spiders.caliber_world import CaliberWorldSpider
-from tests.conftest import REPLICA_SITE, load_json, owed, read_jsonl, run_state
+from newscrawl.state import HEADER, SlugIndex, default_index_path
+from tests.conftest import REPLICA_SITE, ROOT, crawl_command, load_json, owed, read_jsonl, run_state
 from tests.conftest import start_crawl as start
 
 ALL_SLUGS = sorted(load_json(REPLICA_SITE / "en" / "category" / "world" / "expected-slugs.json"))
@@ -115,6 +121,60 @@ def test_writer_refuses_and_counts_an_item_that_does_not_validate(tmp_path: Path
     assert slugs_in(tmp_path / "out.jsonl") == ["a"]
     assert crawler.stats.get_value("caliber_world/items_invalid") == 1
     assert crawler.stats.get_value("caliber_world/items_written") == 1
+    assert owed(tmp_path / "out.jsonl") == {"b": 1}  # asked for again once the parsers mend
+
+
+class StoppingEngine:
+    """Stands in for Scrapy's engine (no reactor runs here): records why it was asked to close
+    the spider."""
+
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+
+    def close_spider_async(self, *, reason: str) -> None:
+        self.reasons.append(reason)
+
+
+def test_writer_owes_every_item_after_a_failed_write_and_logs_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    dataset = tmp_path / "out.jsonl"
+    crawler = get_crawler(CaliberWorldSpider, {"JSONL_PATH": str(dataset)})
+    spider = CaliberWorldSpider.from_crawler(crawler)
+    crawler.spider = spider
+    writer = JsonlWriterPipeline.from_crawler(crawler)
+    writer.open_spider()
+    items = [
+        Article(url=f"https://caliber.az/en/post/{slug}", slug=slug, language="en", body="",
+                crawled_at="2026-11-26T04:00:00Z")
+        for slug in "abc"
+    ]  # fmt: skip
+    writer.process_item(items[0])
+    crawler.engine = engine = StoppingEngine()
+
+    def disk_full(fd: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("newscrawl.dataset.os.write", disk_full)
+    with caplog.at_level(logging.ERROR):
+        for item in items[1:]:
+            with pytest.raises(DropItem, match="article not written"):
+                writer.process_item(item)
+    assert engine.reasons == ["write_failed"]
+    writer.spider_closed(spider, "write_failed")
+    assert [record.getMessage() for record in caplog.records] == [
+        f"writing {dataset} failed ([Errno 28] No space left on device); the run stops, its"
+        " articles not written are owed to the next run"
+    ]
+    assert slugs_in(dataset) == ["a"]
+    assert owed(dataset) == {"b": 1, "c": 1}
+    assert run_state(dataset)["walked"] is False
+    stats = crawler.stats.get_stats()
+    assert (
+        stats["caliber_world/items_written"],
+        stats["caliber_world/items_not_written"],
+        stats["caliber_world/errors/write_failed"],
+    ) == (1, 2, 1)
 
 
 def test_a_second_crawl_on_a_locked_dataset_stops_without_writing(
@@ -254,3 +314,194 @@ def test_a_killed_run_leaves_the_dataset_not_walked(replica: ReplicaServer, tmp_
     crawl.send_signal(signal.SIGKILL)
     crawl.communicate(timeout=30)
     assert run_state(dataset)["walked"] is False
+
+
+# --- Nothing counted as stored unless it is on disk; a dataset that cannot be used says so. ---
+
+FAST = ("-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0")
+# Runs scrapy with a file-size limit (as a full disk would, a write fails part way: EFBIG).
+LIMITED = (
+    "import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_FSIZE, ({0}, {0}));"
+    " runpy.run_module('scrapy', run_name='__main__', alter_sys=True)"
+)
+
+
+def run_crawl(
+    *args: str, cwd: Path = ROOT, size_limit: int = 0
+) -> subprocess.CompletedProcess[str]:
+    command, env = crawl_command(*FAST, *args)
+    if size_limit:
+        command[1:3] = ["-c", LIMITED.format(size_limit)]
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def error_lines(log: str) -> list[str]:
+    return [line for line in log.splitlines() if "] ERROR: " in line]
+
+
+def test_a_write_failure_stops_the_run_and_owes_what_was_not_written(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    dataset = tmp_path / "out.jsonl"
+    args = ("-a", f"base_url={replica.base_url}", "-s", f"JSONL_PATH={dataset}")
+    failed = run_crawl(*args, size_limit=6000)
+    log = failed.stderr
+    assert failed.returncode == 1, log[-3000:]
+    assert "'finish_reason': 'write_failed'" in log
+    assert [line.split("] ERROR: ", 1)[1] for line in error_lines(log)] == [
+        f"writing {dataset} failed ([Errno 27] File too large); the run stops, its articles"
+        " not written are owed to the next run"
+    ]
+    assert "Traceback" not in log and "Error processing" not in log
+    raw = dataset.read_bytes()
+    assert 0 < len(raw) <= 6000 and raw.endswith(b"\n")
+    stored = slugs_in(dataset)  # every line whole
+    assert f"'caliber_world/items_written': {len(stored)}," in log
+    state = run_state(dataset)
+    assert state["walked"] is False
+    assert state["owed"] and set(state["owed"].values()) == {1}
+    assert not set(state["owed"]) & set(stored)
+    assert f"'caliber_world/items_not_written': {len(state['owed'])}," in log
+    index = SlugIndex.load(dataset)
+    assert (index.problem, index.caught_up_lines) == (None, 0)
+    assert [slug for slug in ALL_SLUGS if slug in index] == sorted(stored)
+
+    rerun = run_crawl(*args)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert sorted(slugs_in(dataset)) == ALL_SLUGS
+    assert f"'caliber_world/articles_owed_retried': {len(state['owed'])}," in rerun.stderr
+    assert owed(dataset) == {}
+
+
+def test_two_crawls_through_a_symlink_share_one_lock(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    real = tmp_path / "data" / "out.jsonl"
+    real.parent.mkdir()
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(real)
+    first = start_crawl(replica.base_url, real)
+    wait_for_lines(real, 1, first)
+    second = run_crawl("-a", f"base_url={replica.base_url}", "-s", f"JSONL_PATH={link}")
+    _, log = first.communicate(timeout=120)
+    assert first.returncode == 0, log[-3000:]
+    assert second.returncode == 1
+    assert (
+        f"another crawl is writing {real} (lock {real}.lock); this run stops without writing"
+        in second.stderr
+    )
+    assert "'downloader/request_count'" not in second.stderr
+    assert sorted(slugs_in(real)) == ALL_SLUGS
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["data", "link.jsonl"]
+
+
+def test_a_dataset_that_cannot_be_written_stops_the_run_in_one_line(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    dataset = tmp_path / "out.jsonl"
+    dataset.mkdir()  # as root, no permission makes a file unwritable; a folder is, to anyone
+    crawl = run_crawl("-a", f"base_url={replica.base_url}", "-s", f"JSONL_PATH={dataset}")
+    assert crawl.returncode == 1
+    assert "'finish_reason': 'dataset_unwritable'" in crawl.stderr
+    assert [line.split("] ERROR: ", 1)[1] for line in error_lines(crawl.stderr)] == [
+        f"cannot write the dataset {dataset} ([Errno 21] Is a directory: '{dataset}');"
+        " this run stops without writing"
+    ]
+    assert "Traceback" not in crawl.stderr
+    assert "'downloader/request_count'" not in crawl.stderr
+    assert [path.name for path in tmp_path.iterdir()] == ["out.jsonl"]
+    assert list(dataset.iterdir()) == []
+
+
+def test_a_damaged_index_is_rebuilt_and_nothing_is_written_twice(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    dataset = tmp_path / "out.jsonl"
+    args = ("-a", f"base_url={replica.base_url}", "-s", f"JSONL_PATH={dataset}")
+    assert run_crawl(*args).returncode == 0
+    written = dataset.read_bytes()
+    index = default_index_path(dataset)
+    raw = index.read_bytes()
+    entries = array("Q", raw[HEADER.size :])
+    entries.reverse()  # every entry out of order
+    index.write_bytes(raw[: HEADER.size] + entries.tobytes())
+    again = run_crawl(*args)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert dataset.read_bytes() == written
+    assert (
+        f"WARNING: Index {index} rebuilt from 19 dataset lines: its checksum does not match"
+        " (entries changed or out of order)"
+    ) in again.stderr
+    assert "'caliber_world/index_rebuilt': 1," in again.stderr
+
+
+# --- A dataset knows which edition of which host it holds. ---
+
+
+def test_a_replica_crawl_does_not_mix_into_the_live_sites_dataset(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    """The default dataset holds the live site's articles (written before datasets recorded
+    what they hold): a crawl of the replica without its own JSONL_PATH must not add to it."""
+    dataset = tmp_path / "data" / "caliber_world.jsonl"
+    dataset.parent.mkdir()
+    slug = ALL_SLUGS[0]
+    live = load_json(REPLICA_SITE / "en" / "post" / f"{slug}.expected.json")
+    dataset.write_bytes(encode_line({**live, "crawled_at": "2026-11-26T04:00:00Z"}))
+    crawl = run_crawl("-a", f"base_url={replica.base_url}", cwd=tmp_path)
+    assert crawl.returncode == 2, crawl.stderr[-3000:]
+    assert [line.split("] ERROR: ", 1)[1] for line in error_lines(crawl.stderr)] == [
+        f"{dataset} holds edition en of caliber.az; this crawl is edition en of 127.0.0.1"
+        " — use -s JSONL_PATH=… for another dataset"
+    ]
+    assert "'finish_reason': 'dataset_mismatch'" in crawl.stderr
+    assert "'downloader/request_count'" not in crawl.stderr
+    assert "Traceback" not in crawl.stderr
+    assert slugs_in(dataset) == [slug]
+    assert sorted(path.name for path in dataset.parent.iterdir()) == [
+        "caliber_world.jsonl",
+        "caliber_world.jsonl.lock",
+    ]
+
+
+def test_each_edition_writes_its_own_dataset_and_never_the_others(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    args = ("-a", f"base_url={replica.base_url}", "-a", "max_pages=1")
+    english = run_crawl(*args, cwd=tmp_path)
+    assert english.returncode == 0, english.stderr[-3000:]
+    russian = run_crawl(*args, "-a", "edition=ru", cwd=tmp_path)
+    assert russian.returncode == 0, russian.stderr[-3000:]
+    data = tmp_path / "data"
+    for name, edition in (("caliber_world.jsonl", "en"), ("caliber_world_ru.jsonl", "ru")):
+        state = run_state(data / name)
+        assert (state["edition"], state["host"], state["walked"]) == (edition, "127.0.0.1", False)
+        assert len(slugs_in(data / name)) > 0
+    assert sorted(path.name for path in data.iterdir()) == [
+        f"caliber_world{edition}.jsonl{suffix}"
+        for edition in ("", "_ru")
+        for suffix in ("", ".index", ".lock", ".state.json")
+    ]
+    given = ("-s", "JSONL_PATH=data/caliber_world.jsonl")
+    mixed = run_crawl(*args, "-a", "edition=ru", *given, cwd=tmp_path)
+    assert mixed.returncode == 2
+    assert (
+        f"{data / 'caliber_world.jsonl'} holds edition en of 127.0.0.1; this crawl is edition ru"
+        " of 127.0.0.1"
+    ) in mixed.stderr
+
+
+def test_the_demo_runs_again_into_its_dataset(tmp_path: Path) -> None:
+    """The demo serves the replica on a new port each time: the same site, the same dataset."""
+    target = tmp_path / "demo" / "world.jsonl"
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
+    for new in (len(ALL_SLUGS), 0):
+        demo = subprocess.run(
+            [sys.executable, "-m", "newscrawl.demo", str(target)],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        assert demo.returncode == 0, demo.stderr[-3000:]
+        assert f"crawl exited with 0; {new} new articles" in demo.stdout
+    assert sorted(slugs_in(target)) == ALL_SLUGS

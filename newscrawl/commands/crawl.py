@@ -13,6 +13,7 @@ from scrapy.commands import crawl
 
 from newscrawl.arguments import BadArgumentError
 from newscrawl.config import validate_settings
+from newscrawl.dataset import MISMATCH
 
 
 class Command(crawl.Command):
@@ -51,3 +52,5 @@ class Command(crawl.Command):
         reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
         if self.crawler_process.bootstrap_failed or reason != "finished":
             self.exitcode = 1
+        if reason == MISMATCH:  # the dataset holds another edition or host: a usage error
+            self.exitcode = 2
