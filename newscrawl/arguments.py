@@ -20,16 +20,23 @@ class CrawlArguments:
     base_url: str = DEFAULT_BASE_URL
     max_pages: int | None = None
     since: datetime | None = None
+    # Backfill: re-read now the view counts of the stored articles published since this time.
+    revisit: datetime | None = None
 
     @classmethod
     def parse(
-        cls, base_url: str | None = None, max_pages: str | None = None, since: str | None = None
+        cls,
+        base_url: str | None = None,
+        max_pages: str | None = None,
+        since: str | None = None,
+        revisit: str | None = None,
     ) -> CrawlArguments:
         """Validate the raw argument strings; raise ``BadArgumentError`` naming the bad one."""
         return cls(
             base_url=parse_base_url(base_url) if base_url is not None else DEFAULT_BASE_URL,
             max_pages=parse_max_pages(max_pages) if max_pages is not None else None,
             since=parse_since(since) if since is not None else None,
+            revisit=parse_revisit(revisit) if revisit is not None else None,
         )
 
 
@@ -110,3 +117,22 @@ def parse_since(value: str) -> datetime:
             f"2025-11-07T11:03:00+04:00, got {value!r}"
         ) from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=SITE_TZ)
+
+
+def parse_revisit(value: str) -> datetime:
+    """The backfill's start: an ISO date or datetime read as ``since`` is.
+
+    >>> parse_revisit("2025-11-01").isoformat()
+    '2025-11-01T00:00:00+04:00'
+    >>> parse_revisit("all")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    newscrawl.arguments.BadArgumentError: revisit must be an ISO date or datetime ...
+    """
+    try:
+        return parse_since(value)
+    except BadArgumentError:
+        raise BadArgumentError(
+            "revisit must be an ISO date or datetime such as 2025-11-01 or "
+            f"2025-11-01T00:00:00+04:00 (stored articles published since then), got {value!r}"
+        ) from None
