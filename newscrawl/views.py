@@ -204,20 +204,28 @@ class Tracked:
     owed: bool = False
 
     def row(self) -> list[Any]:
-        """The article as a row of the state file."""
-        settled = None if self.settled is None else utc_text(self.settled)
-        return [*self.revisit, settled, self.failures, self.owed]
+        """The article as a row of the state file (times in seconds since 1970: no parsing at
+        start)."""
+        return [*self.revisit, self.published, self.settled, self.failures, self.owed]
 
     @classmethod
     def from_row(cls, row: Any) -> Tracked | None:
-        """The article of a state-file row, or ``None`` for a row that is not one."""
+        """The article of a state-file row, or ``None`` for a row that is not one.
+
+        >>> entry = Tracked(Revisit("a", "https://h/en/post/a", "en", "1970-01-01T04:00Z"), 0)
+        >>> Tracked.from_row(entry.row()) == entry, Tracked.from_row(["a", 1]) is None
+        (True, True)
+        """
         try:
-            slug, url, language, published_at, settled_at, failures, owed = row
-            published = epoch(published_at)
-            settled = epoch(settled_at)
+            slug, url, language, published_at, published, settled, failures, owed = row
         except (TypeError, ValueError):
             return None
-        if published is None or not isinstance(slug, str) or not isinstance(url, str):
+        if not (
+            isinstance(slug, str)
+            and isinstance(url, str)
+            and isinstance(published, int | float)
+            and (settled is None or isinstance(settled, int | float))
+        ):
             return None
         return cls(
             Revisit(slug, url, language, published_at),

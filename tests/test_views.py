@@ -131,7 +131,16 @@ def test_a_killed_run_is_caught_up_from_the_history(tmp_path: Path) -> None:
     history.close()
     state = json.loads(path.with_name("w.views.jsonl.tracked.json").read_text())
     assert state["articles"] == [
-        ["a", "https://caliber.az/en/post/a", "en", article("a", 0).published_at, at(10), 0, False]
+        [
+            "a",
+            "https://caliber.az/en/post/a",
+            "en",
+            article("a", 0).published_at,
+            T0,
+            T0 + 10,
+            0,
+            False,
+        ]
     ]
 
     killed = opened(path, 100)
