@@ -169,8 +169,8 @@ def test_due_revisits_write_the_count_now_and_then_none_is_due(
     assert dataset.read_bytes() == stored
     assert stat(stderr, "item_scraped_count") is None
     assert stat(stderr, "finish_reason") == "finished"
-    assert {slug: row[4] for slug, row in tracked(dataset).items()} == {
-        line["slug"]: line["observed_at"] for line in revisits
+    assert {slug: row[5] for slug, row in tracked(dataset).items()} == {
+        line["slug"]: seconds(line["observed_at"]) for line in revisits
     }
 
     # A writer killed mid-line left half an observation: it is moved aside at the next start.
@@ -216,7 +216,7 @@ def test_a_failed_revisit_is_asked_again_and_a_gone_page_ends_revisits(
     assert f"Revisit failed (http_503), the next run asks again: {world.url(failing)}" in stderr
     assert f"Revisits ended (http_404): {world.url(gone)}" in stderr
     assert sorted(tracked(dataset)) == [failing, fine]
-    assert tracked(dataset)[failing][5] == 1  # one run failed
+    assert tracked(dataset)[failing][6] == 1  # one run failed
 
     asked = world.site.served.get(f"/en/post/{gone}", 0)
     code, stderr = world.crawl(dataset, *ages)
@@ -226,7 +226,7 @@ def test_a_failed_revisit_is_asked_again_and_a_gone_page_ends_revisits(
     assert stat(stderr, "caliber_world/revisits_due") == 1
     assert stat(stderr, "caliber_world/revisits_done") == 1
     assert world.site.served.get(f"/en/post/{gone}", 0) == asked
-    assert tracked(dataset)[failing][5] == 0
+    assert tracked(dataset)[failing][6] == 0
 
 
 def test_a_run_makes_at_most_revisit_max_and_the_rest_wait(world: World, tmp_path: Path) -> None:
@@ -316,3 +316,14 @@ def test_backfill_reads_every_stored_article_since_a_date_within_the_budget(
     assert stat(third.stderr, "caliber_world/revisits_done") == 5
     assert "run again" not in third.stderr
     assert len(read_jsonl(dataset)) == len(stored)
+
+
+def test_a_bad_revisit_argument_is_one_line_and_no_crawl(tmp_path: Path) -> None:
+    result = crawl("-a", "revisit=last month", "-s", f"JSONL_PATH={tmp_path / 'world.jsonl'}")
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("caliber_world:")]
+    assert errors == [
+        "caliber_world: revisit must be an ISO date or datetime such as 2025-11-01 or "
+        "2025-11-01T00:00:00+04:00 (stored articles published since then), got 'last month'"
+    ]
+    assert not (tmp_path / "world.jsonl").exists()

@@ -132,19 +132,6 @@ class CaliberWorldSpider(scrapy.Spider):
             cb_kwargs={"slug": slug, "card_section": card_section},
         )
 
-    def revisit_request(self, revisit: Revisit) -> scrapy.Request:
-        """Read a stored article's page again for its view count, after everything else."""
-        revisit = revisit._replace(url=on_host(revisit.url, self.scheme.base_url))
-        return scrapy.Request(
-            revisit.url,
-            callback=self.parse_revisit,
-            errback=self.revisit_failed,
-            cb_kwargs={"revisit": revisit},
-            meta={"dont_cache": True},
-            priority=-10,
-            dont_filter=True,
-        )
-
     def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
         self.count("listing_pages")
         if not is_html(response):
@@ -314,6 +301,19 @@ class CaliberWorldSpider(scrapy.Spider):
         if self.dataset is not None:
             self.dataset.owe(slug)
 
+    def revisit_request(self, revisit: Revisit) -> scrapy.Request:
+        """Read a stored article's page again for its view count, after everything else."""
+        revisit = revisit._replace(url=on_host(revisit.url, self.scheme.base_url))
+        return scrapy.Request(
+            revisit.url,
+            callback=self.parse_revisit,
+            errback=self.revisit_failed,
+            cb_kwargs={"revisit": revisit},
+            meta={"dont_cache": True},
+            priority=-10,
+            dont_filter=True,
+        )
+
     def parse_revisit(self, response: Response, revisit: Revisit) -> None:
         """Write the view count a stored article's page shows now (no item: not a new article)."""
         if self.views is None:
@@ -326,6 +326,9 @@ class CaliberWorldSpider(scrapy.Spider):
         except Exception:
             self.logger.debug("Revisit of %s could not be parsed", response.url, exc_info=True)
             self.views.failed(revisit, "unparsable")
+            return
+        if views is None and "dataloss" in response.flags:
+            self.views.failed(revisit, "truncated")  # the count may be in the part not received
             return
         self.views.revisited(revisit, views, utc_now())
 
