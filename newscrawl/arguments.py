@@ -22,6 +22,8 @@ class CrawlArguments:
     max_pages: int | None = None
     since: datetime | None = None
     edition: str = DEFAULT_EDITION
+    # Backfill: re-read now the view counts of the stored articles published since this time.
+    revisit: datetime | None = None
 
     @classmethod
     def parse(
@@ -30,6 +32,7 @@ class CrawlArguments:
         max_pages: str | None = None,
         since: str | None = None,
         edition: str | None = None,
+        revisit: str | None = None,
     ) -> CrawlArguments:
         """Validate the raw argument strings; raise ``BadArgumentError`` naming the bad one."""
         return cls(
@@ -37,6 +40,7 @@ class CrawlArguments:
             max_pages=parse_max_pages(max_pages) if max_pages is not None else None,
             since=parse_since(since) if since is not None else None,
             edition=parse_edition(edition) if edition is not None else DEFAULT_EDITION,
+            revisit=parse_revisit(revisit) if revisit is not None else None,
         )
 
 
@@ -133,3 +137,22 @@ def parse_edition(value: str) -> str:
     if code not in EDITIONS:
         raise BadArgumentError(f"edition must be one of {', '.join(EDITIONS)}, got {value!r}")
     return code
+
+
+def parse_revisit(value: str) -> datetime:
+    """The backfill's start: an ISO date or datetime read as ``since`` is.
+
+    >>> parse_revisit("2025-11-01").isoformat()
+    '2025-11-01T00:00:00+04:00'
+    >>> parse_revisit("all")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    newscrawl.arguments.BadArgumentError: revisit must be an ISO date or datetime ...
+    """
+    try:
+        return parse_since(value)
+    except BadArgumentError:
+        raise BadArgumentError(
+            "revisit must be an ISO date or datetime such as 2025-11-01 or "
+            f"2025-11-01T00:00:00+04:00 (stored articles published since then), got {value!r}"
+        ) from None

@@ -22,13 +22,14 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from newscrawl import settings as project_defaults
 from newscrawl.arguments import BadArgumentError
 from newscrawl.parsers import FIELD_SELECTORS
+from newscrawl.views import parse_revisit_ages, parse_revisit_max
 
 T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
 #: Settings whose names start with one of these belong to the project and must be declared here.
-PREFIXES = ("CALIBER_", "JSONL_", "NEWSCRAWL_")
+PREFIXES = ("CALIBER_", "JSONL_", "NEWSCRAWL_", "VIEWS_")
 #: The close reason of a crawl started with a setting that cannot be used.
 BAD_SETTINGS = "bad_settings"
 #: The fields an article page must have (CALIBER_REQUIRED_COVERAGE, ..._REFUSE_MISSING_REQUIRED).
@@ -410,6 +411,9 @@ FAILED_PAGES_DIR = declare("CALIBER_FAILED_PAGES_DIR", parse_optional_folder)
 FAILED_PAGES_MAX = declare("CALIBER_FAILED_PAGES_MAX", whole_number(0))
 TLS_VERIFY = declare("CALIBER_TLS_VERIFY", parse_flag)
 TLS_CA_FILE = declare("CALIBER_TLS_CA_FILE", parse_ca_file)
+VIEWS_PATH = declare("VIEWS_PATH", parse_optional_file_path)
+REVISIT_AGES = declare("CALIBER_REVISIT_AGES", parse_revisit_ages)
+REVISIT_MAX = declare("CALIBER_REVISIT_MAX", parse_revisit_max)
 
 
 def raw_value(settings: Any, name: str) -> Any:

@@ -32,6 +32,15 @@ CALIBER_STALE_PAGES_TO_STOP = 2
 # this many runs have failed on it (then it is logged and counted as given up).
 CALIBER_OWED_MAX_RUNS = 5
 
+# The view-count history (newscrawl/views.py): one observation per line, the first when an
+# article is written and one per revisit; empty: JSONL_PATH with .jsonl replaced by .views.jsonl.
+VIEWS_PATH = None
+# Ages after publication at which a stored article's page is read again for its view count
+# (units s, m, h, d; empty: no revisits). Articles are tracked until the last one is read.
+CALIBER_REVISIT_AGES = "1h,6h,1d,3d,7d"
+# Revisits one run makes at most, oldest checkpoint first; the rest wait (0: no limit).
+CALIBER_REVISIT_MAX = 100
+
 # Politeness. The User-Agent names the project; NEWSCRAWL_CONTACT (an e-mail or URL of the
 # operator) is added to it as "; contact: ..." when set: please set it for live runs.
 NEWSCRAWL_CONTACT = ""
@@ -116,6 +125,8 @@ CONCURRENT_ITEMS = 2
 ITEM_PIPELINES = {
     "newscrawl.pipelines.DedupePipeline": 100,
     "newscrawl.pipelines.JsonlWriterPipeline": 800,
+    # After the dataset writer: the first view count of every article written.
+    "newscrawl.revisits.ViewsHistoryPipeline": 900,
 }
 
 EXTENSIONS = {

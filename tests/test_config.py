@@ -57,6 +57,9 @@ GOOD: dict[str, list[tuple[Any, Any]]] = {
     "CALIBER_FAILED_PAGES_MAX": [("0", 0), (5, 5)],
     "CALIBER_TLS_VERIFY": [(True, True), ("False", False), ("0", False), ("yes", True), (0, False)],
     "CALIBER_TLS_CA_FILE": [("", None), (None, None)],
+    "VIEWS_PATH": [(None, None), ("/srv/w.views.jsonl", Path("/srv/w.views.jsonl"))],
+    "CALIBER_REVISIT_AGES": [("1h,6h,1d,3d,7d", (3600, 21600, 86400, 259200, 604800)), ("", ())],
+    "CALIBER_REVISIT_MAX": [("100", 100), ("0", 0)],
 }
 BAD: dict[str, list[tuple[Any, str]]] = {
     "JSONL_PATH": [
@@ -167,6 +170,17 @@ BAD: dict[str, list[tuple[Any, str]]] = {
             "CALIBER_TLS_CA_FILE must be a readable PEM file of CA certificates,"
             " got '/nonexistent/ca.pem'",
         ),
+    ],
+    "VIEWS_PATH": [([1], "VIEWS_PATH must be the path of a file, got [1]")],
+    "CALIBER_REVISIT_AGES": [
+        (
+            "1w",
+            "CALIBER_REVISIT_AGES must be ages after publication such as 1h,6h,1d,3d,7d (a whole"
+            " number of at least 1 and a unit s, m, h or d; empty: no revisits), got '1w'",
+        )
+    ],
+    "CALIBER_REVISIT_MAX": [
+        ("-1", "CALIBER_REVISIT_MAX must be a whole number of at least 0 (0: no limit), got '-1'")
     ],
 }
 

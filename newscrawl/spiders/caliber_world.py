@@ -19,9 +19,11 @@ from newscrawl.editions import EDITIONS
 from newscrawl.items import Article
 from newscrawl.loaders import build_article
 from newscrawl.parsers import CARD, ListedArticle, parse_article, parse_section_listing
-from newscrawl.processors import parse_site_datetime
+from newscrawl.processors import parse_site_datetime, views_count
 from newscrawl.responses import GONE, failed_url, failure_kind, is_html
+from newscrawl.revisits import ViewsHistoryPipeline
 from newscrawl.site import SiteScheme
+from newscrawl.views import Revisit, on_host
 
 REQUIRED_FIELDS = alarms.REQUIRED_FIELDS
 # Fields a page may lack; counted as field_missing/<field> but not logged (cited_sources may be []).
@@ -39,6 +41,8 @@ class CaliberWorldSpider(scrapy.Spider):
     name = "caliber_world"
     # The dataset being appended to; the JSONL writer sets it when the spider opens.
     dataset: Dataset | None = None
+    # The view-count history; the views pipeline sets it when revisits are on.
+    views: ViewsHistoryPipeline | None = None
     # Set by a component that cannot let the crawl run (e.g. the dataset is locked).
     close_reason: str | None = None
 
@@ -48,11 +52,12 @@ class CaliberWorldSpider(scrapy.Spider):
         max_pages: str | None = None,
         since: str | None = None,
         edition: str | None = None,
+        revisit: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.args = CrawlArguments.parse(
-            base_url=base_url, max_pages=max_pages, since=since, edition=edition
+            base_url=base_url, max_pages=max_pages, since=since, edition=edition, revisit=revisit
         )
         # The site's edition crawled ("en", "ru"): its section, article paths and language.
         self.edition: str = self.args.edition
@@ -72,6 +77,7 @@ class CaliberWorldSpider(scrapy.Spider):
             max_pages=kwargs.get("max_pages"),
             since=kwargs.get("since"),
             edition=kwargs.get("edition"),
+            revisit=kwargs.get("revisit"),
         )
 
     @classmethod
@@ -115,6 +121,8 @@ class CaliberWorldSpider(scrapy.Spider):
             self.count("articles_owed_retried")
             self.requested.add(slug)
             yield self.article_request(slug, None)
+        for revisit in self.views.plan(self.args.revisit) if self.views is not None else []:
+            yield self.revisit_request(revisit)
 
     def listing_request(self, page: int, *, recheck: bool = False) -> scrapy.Request:
         return scrapy.Request(
@@ -304,3 +312,39 @@ class CaliberWorldSpider(scrapy.Spider):
         """Have the next runs ask for this article again, even once its card sank out of reach."""
         if self.dataset is not None:
             self.dataset.owe(slug)
+
+    def revisit_request(self, revisit: Revisit) -> scrapy.Request:
+        """Read a stored article's page again for its view count, after everything else."""
+        revisit = revisit._replace(url=on_host(revisit.url, self.scheme.base_url))
+        return scrapy.Request(
+            revisit.url,
+            callback=self.parse_revisit,
+            errback=self.revisit_failed,
+            cb_kwargs={"revisit": revisit},
+            meta={"dont_cache": True},
+            priority=-10,
+            dont_filter=True,
+        )
+
+    def parse_revisit(self, response: Response, revisit: Revisit) -> None:
+        """Write the view count a stored article's page shows now (no item: not a new article)."""
+        if self.views is None:
+            return
+        if not is_html(response):
+            self.views.failed(revisit, "not_html")
+            return
+        try:
+            views = views_count(parse_article(response.selector).views or "")
+        except Exception:
+            self.logger.debug("Revisit of %s could not be parsed", response.url, exc_info=True)
+            self.views.failed(revisit, "unparsable")
+            return
+        if views is None and "dataloss" in response.flags:
+            self.views.failed(revisit, "truncated")  # the count may be in the part not received
+            return
+        self.views.revisited(revisit, views, utc_now())
+
+    def revisit_failed(self, failure: Failure) -> None:
+        request: scrapy.Request = failure.request  # type: ignore[attr-defined]
+        if self.views is not None:
+            self.views.failed(request.cb_kwargs["revisit"], failure_kind(failure))
