@@ -12,24 +12,19 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
 
-from newscrawl import STATS
-from newscrawl.arguments import BadArgumentError
+from newscrawl import STATS, config
 from newscrawl.responses import GONE
 from newscrawl.views import (
-    DEFAULT_AGES,
     HistoryLockedError,
     Revisit,
     ViewsHistory,
     default_views_path,
-    parse_revisit_ages,
-    parse_revisit_max,
     stored_since,
 )
 
 #: The close reason of a run whose history (or dataset) could not be written.
 WRITE_FAILED = "write_failed"
 VIEWS_LOCKED = "views_locked"
-BAD_SETTING = "bad_setting"
 
 
 class ViewsHistoryPipeline:
@@ -43,20 +38,16 @@ class ViewsHistoryPipeline:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         settings = crawler.settings
-        self.setting_error: str | None = None
-        ages: tuple[int, ...] = ()
-        self.budget = 0
-        try:
-            ages = parse_revisit_ages(settings.get("CALIBER_REVISIT_AGES", DEFAULT_AGES))
-            self.budget = parse_revisit_max(settings.get("CALIBER_REVISIT_MAX", 100))
-        except BadArgumentError as error:
-            self.setting_error = str(error)
+        self.ages = config.REVISIT_AGES.read(settings)
+        self.budget = config.REVISIT_MAX.read(settings)
+        self.views_path = config.VIEWS_PATH.read(settings)
+        self.max_failed_runs = config.OWED_MAX_RUNS.read(settings)
+        # Known once the dataset is open: the history sits beside the dataset the run writes.
         self.dataset_path = Path(settings.get("JSONL_PATH"))
-        path = settings.get("VIEWS_PATH")
         self.history = ViewsHistory(
-            Path(path) if path else default_views_path(self.dataset_path),
-            ages,
-            max_failed_runs=settings.getint("CALIBER_OWED_MAX_RUNS", 5),
+            self.views_path or default_views_path(self.dataset_path),
+            self.ages,
+            max_failed_runs=self.max_failed_runs,
         )
         self.opened = False
         self.broken = False
@@ -79,10 +70,15 @@ class ViewsHistoryPipeline:
         spider = self.crawler.spider
         if getattr(spider, "close_reason", None) is not None:
             return  # the dataset is locked: this run writes nothing
-        if self.setting_error is not None:
-            self.logger.error("%s", self.setting_error)
-            spider.close_reason = BAD_SETTING
-            return
+        dataset = getattr(spider, "dataset", None)
+        if dataset is not None and dataset.path != self.dataset_path:
+            # The edition's own dataset (JSONL_PATH left at its default), or its real path.
+            self.dataset_path = dataset.path
+            self.history = ViewsHistory(
+                self.views_path or default_views_path(self.dataset_path),
+                self.ages,
+                max_failed_runs=self.max_failed_runs,
+            )
         backfill = getattr(getattr(spider, "args", None), "revisit", None)
         if not self.history.ages and backfill is None:
             return  # revisits are off

@@ -239,7 +239,7 @@ import scrapy
 class DeployProbeSpider(scrapy.Spider):
     name = "deploy_probe"
 '''
-CHANGED_LINE = ('"Crawling %s (max_pages', '"Crawling (deployed version 2) %s (max_pages')
+CHANGED_LINE = ('"Crawling %s (edition', '"Crawling (deployed version 2) %s (edition')
 
 
 def changed_project(target: Path) -> Path:

@@ -479,11 +479,19 @@ def test_each_edition_writes_its_own_dataset_and_never_the_others(
         state = run_state(data / name)
         assert (state["edition"], state["host"], state["walked"]) == (edition, "127.0.0.1", False)
         assert len(slugs_in(data / name)) > 0
-    assert sorted(path.name for path in data.iterdir()) == [
-        f"caliber_world{edition}.jsonl{suffix}"
+    assert sorted(path.name for path in data.iterdir()) == sorted(
+        f"caliber_world{edition}{suffix}"
         for edition in ("", "_ru")
-        for suffix in ("", ".index", ".lock", ".state.json")
-    ]
+        for suffix in (
+            ".jsonl",
+            ".jsonl.index",
+            ".jsonl.lock",
+            ".jsonl.state.json",
+            ".views.jsonl",
+            ".views.jsonl.lock",
+            ".views.jsonl.tracked.json",
+        )
+    )
     given = ("-s", "JSONL_PATH=data/caliber_world.jsonl")
     mixed = run_crawl(*args, "-a", "edition=ru", *given, cwd=tmp_path)
     assert mixed.returncode == 2
