@@ -36,14 +36,6 @@ page_failed = object()
 markup_drift = object()
 
 
-class _MaxsizeFilter(logging.Filter):
-    """Drops Scrapy's own "larger than download max size" warning: the spider logs that failure
-    once itself (``Article page failed (too_large): <url>``)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "larger than download max size" not in record.getMessage()
-
-
 def filled(value: Any) -> bool:
     """Whether an item field holds something: not ``None``, ``""`` or ``[]``.
 
@@ -135,9 +127,6 @@ class MarkupAlarm:
         self.folder = Path(folder) / stamp
         self.saved: list[Path] = []
         self.drifted = False
-        http11 = logging.getLogger("scrapy.core.downloader.handlers.http11")
-        if not any(isinstance(f, _MaxsizeFilter) for f in http11.filters):
-            http11.addFilter(_MaxsizeFilter())
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> MarkupAlarm:
