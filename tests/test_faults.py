@@ -210,7 +210,8 @@ def test_empty_listing_page_robots_user_agent_and_hostile_headline(
 
 
 def drift_line(log: str) -> str:
-    lines = [line for line in log.splitlines() if "Markup drift:" in line]
+    # The alarm's own ERROR line (the run report repeats it under "alarms:").
+    lines = [line for line in log.splitlines() if "ERROR: Markup drift:" in line]
     assert len(lines) == 1, lines
     return lines[0].split("Markup drift: ", 1)[1]
 
