@@ -1,7 +1,9 @@
-"""The run report at the end of a run: in the log and in ``JSONL_PATH.report.json``.
+"""The run report at the end of a run (log and ``JSONL_PATH.report.json``), progress during it.
 
 ``RunReport`` counts the fields of every scraped item and, when the spider closes, logs the
-report of ``newscrawl.report`` and writes it beside the dataset.
+report of ``newscrawl.report`` and writes it beside the dataset. ``Progress`` logs a progress
+line every ``CALIBER_PROGRESS_INTERVAL`` seconds and a line for every request the host keeps
+waiting.
 """
 
 from __future__ import annotations
@@ -10,18 +12,23 @@ import json
 import logging
 import os
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy import signals
+from scrapy import Request, signals
+from scrapy.utils.asyncio import create_looping_call
 
 from newscrawl import STATS
 from newscrawl.alarms import MarkupAlarm, filled
+from newscrawl.arguments import BadArgumentError
 from newscrawl.downloads import quiet_scrapy_failure_logs
 from newscrawl.items import FIELDS
-from newscrawl.report import build_report, report_text
+from newscrawl.report import article_counts, build_report, report_text
+
+logger = logging.getLogger(__name__)
 
 
 def report_path(dataset: Path) -> Path:
@@ -115,3 +122,128 @@ class RunReport:
             write_atomically(target, json.dumps(document, ensure_ascii=False, indent=1) + "\n")
         except OSError as error:
             spider.logger.error("Run report not written to %s: %s", target, error)
+
+
+def parse_progress_interval(value: object) -> float:
+    """``CALIBER_PROGRESS_INTERVAL``: seconds between progress lines, ``0`` for none.
+
+    >>> parse_progress_interval("60"), parse_progress_interval(0.5)
+    (60.0, 0.5)
+    >>> parse_progress_interval("soon")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    newscrawl.arguments.BadArgumentError: CALIBER_PROGRESS_INTERVAL must be ..., got 'soon'
+    """
+    try:
+        seconds = float(str(value).strip())
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise BadArgumentError(
+            "CALIBER_PROGRESS_INTERVAL must be a number of seconds, at least 0 "
+            f"(0: no progress lines), got '{value}'"
+        )
+    return seconds
+
+
+def duration(seconds: float) -> str:
+    """A rough duration for an estimate.
+
+    >>> duration(42.4), duration(180), duration(7300)
+    ('42 s', '3 min', '2.0 h')
+    """
+    if seconds < 100:
+        return f"{seconds:.0f} s"
+    if seconds < 6000:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def progress_line(requested: int, done: int, listing_pages: int, elapsed: float) -> str:
+    """One progress line: articles done of those requested so far, pages, rate, time left.
+
+    >>> progress_line(400, 120, 7, 38.7)
+    'progress: 120/400 articles (30%), 7 listing pages, 3.1 articles/s, ~90 s left'
+    >>> progress_line(0, 0, 1, 5.0)
+    'progress: 0/0 articles, 1 listing page, 0.0 articles/s'
+    """
+    share = f" ({done / requested:.0%})" if requested else ""
+    rate = done / elapsed if elapsed > 0 else 0.0
+    pages = f"{listing_pages} listing page{'' if listing_pages == 1 else 's'}"
+    line = f"progress: {done}/{requested} articles{share}, {pages}, {rate:.1f} articles/s"
+    if rate > 0 and requested > done:
+        line += f", ~{duration((requested - done) / rate)} left"
+    return line
+
+
+class Progress:
+    """Every ``CALIBER_PROGRESS_INTERVAL`` seconds a progress line (in place of Scrapy's
+    ``Crawled N pages`` lines, ``LOGSTATS_INTERVAL = 0``); and a line for each request whose
+    host has not answered for two thirds of its ``DOWNLOAD_TIMEOUT`` (at most 10 s), so a
+    stalled host shows in the log before the request is given up.
+    """
+
+    TICK = 1.0
+
+    def __init__(self, crawler: Any, interval: float) -> None:
+        self.crawler = crawler
+        self.interval = interval
+        self.timeout = crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180)
+        self.started = time.monotonic()
+        self.next_line = self.started + interval
+        self.seen: dict[Request, float] = {}
+        self.announced: set[Request] = set()
+        self.task: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> Progress:
+        interval = parse_progress_interval(crawler.settings.get("CALIBER_PROGRESS_INTERVAL", 60))
+        progress = cls(crawler, interval)
+        crawler.signals.connect(progress.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(progress.spider_closed, signal=signals.spider_closed)
+        return progress
+
+    def spider_opened(self, spider: Any) -> None:
+        self.started = time.monotonic()
+        self.next_line = self.started + self.interval
+        self.task = create_looping_call(self.tick)
+        self.task.start(self.TICK, now=False)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.task is not None and self.task.running:
+            self.task.stop()
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        self.check_waiting(now)
+        if self.interval and now >= self.next_line:
+            self.next_line = now + self.interval
+            stats = self.crawler.stats.get_stats()
+            requested, done = article_counts(stats)
+            pages = int(stats.get(f"{STATS}/listing_pages", 0))
+            logger.info("%s", progress_line(requested, done, pages, now - self.started))
+
+    def transferring(self) -> set[Request]:
+        """The requests being downloaded now (sent, or connecting, and not yet answered)."""
+        downloader = getattr(getattr(self.crawler, "engine", None), "downloader", None)
+        slots = getattr(downloader, "slots", None) or {}
+        return {request for slot in slots.values() for request in slot.transferring}
+
+    def check_waiting(self, now: float) -> None:
+        current = self.transferring()
+        # A request first seen now began some time since the last tick: say half a tick ago.
+        began = now - self.TICK / 2
+        self.seen = {request: self.seen.get(request, began) for request in current}
+        self.announced &= current
+        for request, since in self.seen.items():
+            timeout = float(request.meta.get("download_timeout") or self.timeout)
+            waited, patience = now - since, min(10.0, timeout * 2 / 3)
+            # Under 2 s a tick of 1 s cannot tell waiting from answering; the failure line says it.
+            if request not in self.announced and 2.0 <= patience <= waited:
+                self.announced.add(request)
+                logger.info(
+                    "Waiting for %s: no answer for %d s (DOWNLOAD_TIMEOUT %g s)",
+                    request.url,
+                    waited,
+                    timeout,
+                )

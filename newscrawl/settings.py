@@ -108,7 +108,12 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "newscrawl.extensions.RunReport": 500,
     "newscrawl.alarms.MarkupAlarm": 510,
+    "newscrawl.extensions.Progress": 520,
 }
+# Seconds between progress lines (articles done / requested, listing pages, rate, time left);
+# 0: none. They replace Scrapy's "Crawled N pages" lines (LogStats, off).
+CALIBER_PROGRESS_INTERVAL = 60
+LOGSTATS_INTERVAL = 0
 
 # Scrapy's own feed exports (-o / -O) write the same keys in the same order.
 FEED_EXPORT_ENCODING = "utf-8"

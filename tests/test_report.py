@@ -20,7 +20,7 @@ from newscrawl.extensions import report_path
 from newscrawl.items import FIELDS
 from newscrawl.replica import Fault, FaultySite, ReplicaServer, default_site
 from newscrawl.report import build_report, report_text
-from tests.conftest import REPLICA_SITE, load_json, read_jsonl
+from tests.conftest import REPLICA_SITE, ROOT, load_json, read_jsonl
 from tests.test_crawl import crawl, expected_articles
 from tests.test_faults import POST, article_html, first_paragraph_end
 
@@ -320,3 +320,18 @@ def test_the_hint_names_the_dataset_and_the_exit_code_follows_the_reason() -> No
     assert unreachable["hint"] == (
         "the host could not be resolved (dns): check base_url and this machine's network and DNS"
     )
+
+
+def test_the_readme_example_is_what_the_crawl_prints(faulty: ReplicaServer, tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```\nRun report (finished):\n", 1)[1].split("```", 1)[0]
+    dataset = tmp_path / "caliber_world.jsonl"
+    result = crawl("-a", f"base_url={faulty.base_url}", "-s", f"JSONL_PATH={dataset}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    saved = next((tmp_path / "failed-pages").iterdir())
+    printed = "\n".join(report_block(result.stderr)[1:]) + "\n"
+    printed = printed.replace(str(saved), "/srv/news/failed-pages/20251107T110300Z")
+    assert printed.replace(str(tmp_path), "/srv/news") == example
+    verdict = last_line(result.stderr)
+    assert verdict == "run finished: 14 new articles, 3 owed to the next run; exit code 0"
+    assert f"`{verdict}`" in " ".join(readme.split())

@@ -1,23 +1,97 @@
-"""``scrapy crawl`` that rejects bad spider arguments in one line and fails on a bad close.
+"""``scrapy crawl`` with checks before Scrapy logs a line, a help that answers, honest exit codes.
 
 Exit codes (``newscrawl.report.EXIT_CODES``): 0 the crawl finished, 1 it stopped for another
-reason, 2 it cannot run as set up (a bad argument, a dataset it cannot write).
+reason, 2 it cannot run as set up (a bad argument or setting, a dataset it cannot write).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import inspect
 import logging
 import sys
+import textwrap
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from scrapy.commands import crawl
+from scrapy.commands import ScrapyHelpFormatter, crawl
+from scrapy.spiderloader import get_spider_loader
 
-from newscrawl.arguments import BadArgumentError
-from newscrawl.extensions import RunReport
-from newscrawl.report import exit_code
+from newscrawl import arguments
+from newscrawl.arguments import BadArgumentError, CrawlArguments
+from newscrawl.downloads import parse_timeout_retries
+from newscrawl.extensions import RunReport, parse_progress_interval
+from newscrawl.report import EXIT_CODES, exit_code
 
 logger = logging.getLogger("newscrawl")
+
+#: Parse functions of the project's settings this command checks before anything is logged.
+SETTING_CHECKS: Mapping[str, Callable[[Any], object]] = {
+    "CALIBER_PROGRESS_INTERVAL": parse_progress_interval,
+    "CALIBER_TIMEOUT_RETRIES": parse_timeout_retries,
+}
+
+#: The settings the help shows with their value (README's Settings table has every one).
+MAIN_SETTINGS = {
+    "JSONL_PATH": "the dataset, appended to; beside it .index, .lock, .state.json, .report.json",
+    "NEWSCRAWL_CONTACT": "your e-mail or URL, added to the User-Agent (set it for live runs)",
+    "CALIBER_PROGRESS_INTERVAL": "seconds between progress lines (0: none)",
+    "CALIBER_OWED_MAX_RUNS": "runs that may fail on an article before it is given up",
+    "CALIBER_FAILED_PAGES_DIR": "where failing pages are saved (empty: failed-pages/ beside "
+    "JSONL_PATH)",
+    "DOWNLOAD_TIMEOUT": "seconds before a stalled request is given up",
+    "CALIBER_TIMEOUT_RETRIES": "how often a request that timed out is asked again",
+    "RETRY_TIMES": "how often a 5xx, 408, 429 or reset is asked again",
+    "HTTPCACHE_ENABLED": "1: replay pages already fetched (development)",
+    "LOG_LEVEL": "-L WARNING still shows a failed run's report",
+}
+
+
+def argument_help(name: str) -> str:
+    """What an argument of ``CrawlArguments`` means: the first paragraph of ``parse_<name>``.
+
+    >>> argument_help("max_pages")
+    'Stop paging after this many listing pages: a whole number, at least 1.'
+    >>> argument_help("no_such_argument")
+    ''
+    """
+    parse = getattr(arguments, f"parse_{name}", None)
+    doc = inspect.getdoc(parse) if parse is not None else None
+    if not doc:
+        return ""
+    return " ".join(doc.split("\n\n", 1)[0].split()).replace("``", "")
+
+
+def _wrapped(text: str, indent: int) -> list[str]:
+    return textwrap.wrap(text, 100, initial_indent=" " * indent, subsequent_indent=" " * indent)
+
+
+def crawl_help(spider: str, settings: Mapping[str, Any]) -> str:
+    """The spider arguments, the main settings (as now set) and the exit codes."""
+    lines = [f"Arguments of {spider} (-a NAME=VALUE; checked before the crawl):"]
+    for field in dataclasses.fields(CrawlArguments):
+        default = field.default if field.default is not dataclasses.MISSING else None
+        lines.append(f"  {field.name:<11} default: {'none' if default is None else default}")
+        lines += _wrapped(argument_help(field.name), 14)
+    lines.append(f"  {'help':<11} print this help and exit, without crawling")
+    lines.append("")
+    lines.append("Main settings (-s NAME=VALUE; the value now in effect; README lists them all):")
+    for name, meaning in MAIN_SETTINGS.items():
+        lines.append(f"  {name} = {settings.get(name)!s}")
+        lines += _wrapped(meaning, 6)
+    lines.append("")
+    lines.append("Exit codes:")
+    for code, meaning in EXIT_CODES.items():
+        lines += _wrapped(f"{code}  {meaning}", 2)
+    lines.append("")
+    lines += _wrapped(
+        "The run ends with a report (also written to JSONL_PATH.report.json) and one last line: "
+        "'run finished: ...; exit code 0' or 'run FAILED (<close reason>): <what to do>; "
+        "exit code N'.",
+        0,
+    )
+    return "\n".join(lines)
 
 
 def run_report(crawler: Any) -> dict[str, Any] | None:
@@ -30,24 +104,68 @@ def run_report(crawler: Any) -> dict[str, Any] | None:
     return report
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter, ScrapyHelpFormatter):
+    """Scrapy's help layout, with the description and epilog printed as written."""
+
+
 class Command(crawl.Command):
-    """Scrapy's ``crawl``, plus argument checks before the crawl, the exit code of the close
-    reason, and a one-line verdict as the log's last line."""
+    """Scrapy's ``crawl``: arguments and settings checked before any log line, ``-a help=1``,
+    the exit code of the close reason, and a one-line verdict as the log's last line."""
+
+    def short_desc(self) -> str:
+        return "Run a spider of the project (caliber_world); -a help=1 lists its arguments"
+
+    def long_desc(self) -> str:
+        return (
+            "Run a spider of the project: scrapy crawl caliber_world [-a NAME=VALUE ...] "
+            "[-s NAME=VALUE ...]. Its arguments, main settings and exit codes are listed below."
+        )
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.formatter_class = _HelpFormatter
+        parser.epilog = crawl_help("caliber_world", self.settings or {})
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if len(args) == 1:
+            self.preflight(args[0], opts.spargs)
+
+    def preflight(self, name: str, spargs: dict[str, str]) -> None:
+        """Answer ``-a help=…``, or reject a bad argument or setting in one line, exit 2.
+
+        Runs before the crawler process exists, so nothing is logged before that line.
+        """
+        assert self.settings is not None
+        if "help" in spargs:
+            print(crawl_help(name, self.settings))
+            sys.exit(0)
+        try:
+            spidercls = get_spider_loader(self.settings).load(name)
+        except KeyError:
+            loader = get_spider_loader(self.settings)
+            print(
+                f"scrapy crawl: no spider named {name!r} (this project has: "
+                f"{', '.join(loader.list())})",
+                file=sys.stderr,
+            )
+            sys.exit(2)
+        try:
+            check = getattr(spidercls, "check_arguments", None)
+            if check is not None:
+                check(**spargs)
+            for setting, parse in SETTING_CHECKS.items():
+                if self.settings.get(setting) is not None:
+                    parse(self.settings.get(setting))
+        except BadArgumentError as error:
+            print(f"{name}: {error}", file=sys.stderr)
+            sys.exit(2)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1 or self.crawler_process is None:
             super().run(args, opts)
             return
-        spidercls = self.crawler_process.spider_loader.load(args[0])
-        check = getattr(spidercls, "check_arguments", None)
-        if check is not None:
-            try:
-                check(**opts.spargs)
-            except BadArgumentError as error:
-                print(f"{args[0]}: {error}", file=sys.stderr)
-                self.exitcode = 2
-                return
-        crawler = self._create_crawler(spidercls)
+        crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         report = run_report(crawler)
