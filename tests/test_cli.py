@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import gzip
 import json
+import logging
 import re
 import socket
 import subprocess
@@ -17,14 +18,27 @@ from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
+from OpenSSL.SSL import Error as TLSError
+from scrapy import Request
+from scrapy.exceptions import (
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+    UnsupportedURLSchemeError,
+)
+from scrapy.utils.test import get_crawler
 
 from newscrawl import settings as project_settings
 from newscrawl.arguments import CrawlArguments
 from newscrawl.commands.crawl import MAIN_SETTINGS
+from newscrawl.downloads import RetryMiddleware
 from newscrawl.extensions import report_path
+from newscrawl.middlewares import OffsiteRefusedError
 from newscrawl.replica import Fault, FaultySite, ReplicaServer, Response, Site, default_site
 from newscrawl.report import EXIT_CODES, UNREACHABLE
-from newscrawl.responses import FAILURE_KINDS
+from newscrawl.responses import FAILURE_KINDS, error_kind
 from tests.conftest import ROOT, crawl_command, owed, read_jsonl
 from tests.test_crawl import crawl
 from tests.test_faults import POST, SECTION, stat
@@ -81,12 +95,17 @@ def test_a_bad_argument_or_setting_is_one_line_with_nothing_before_it(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_unknown_spider_is_one_line() -> None:
+def scrapy_crawl(*args: str) -> subprocess.CompletedProcess[str]:
+    """``scrapy crawl`` with ``args`` in place of the spider's name."""
     command, env = crawl_command()
-    command[-1] = "caliber_wrld"
-    result = subprocess.run(
+    command = [*command[:-1], *args]
+    return subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+def test_an_unknown_spider_is_one_line() -> None:
+    result = scrapy_crawl("caliber_wrld")
     assert result.returncode == 2
     assert result.stderr == "scrapy crawl: no spider named 'caliber_wrld' (this project has: " \
         "caliber_world)\n"  # fmt: skip
@@ -101,7 +120,7 @@ def assert_is_the_help(text: str, jsonl_path: str) -> None:
     assert re.search(r"^  help +print this help and exit, without crawling$", text, re.M)
     for name in MAIN_SETTINGS:
         value = jsonl_path if name == "JSONL_PATH" else getattr(project_settings, name)
-        assert f"\n  {name} = {value}\n" in text, name
+        assert f"\n  {name} = {value if value != '' else '(empty)'}\n" in text, name
     flat = " ".join(text.split())
     for code, meaning in EXIT_CODES.items():
         assert f" {code} {meaning}" in flat, code
@@ -122,11 +141,7 @@ def test_help_argument_lists_arguments_settings_and_exit_codes_without_crawling(
 
 
 def test_crawl_dash_h_lists_the_same() -> None:
-    command, env = crawl_command()
-    command[-1] = "-h"
-    result = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    result = scrapy_crawl("-h")
     assert result.returncode == 0
     assert_is_the_help(result.stdout, project_settings.JSONL_PATH)
     assert "-a NAME=VALUE" in result.stdout
@@ -205,6 +220,40 @@ def test_a_stalled_host_is_waited_for_in_the_log_and_given_up_after_one_retry(
     assert f"[caliber_world] ERROR: Listing page failed (timeout): {url}\n" in log
     assert "failed 1 (timeout 1)" in log
     assert "Traceback" not in log
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        (IgnoreRequest("Forbidden by robots.txt"), "robots_forbidden"),
+        (OffsiteRefusedError("off-site request to http://x.invalid/ refused"), "offsite"),
+        (DownloadCancelledError("Received 3000000 bytes which is larger than ..."), "too_large"),
+        (ResponseDataLossError("Getting http://x/ failed: dataloss"), "truncated"),
+        (DownloadTimeoutError("Getting http://x/ took longer than 15.0 seconds."), "timeout"),
+        (DownloadConnectionRefusedError("Connection was refused"), "connection"),
+        (UnsupportedURLSchemeError("Unsupported URL scheme 'ftp'"), "other"),
+    ],
+)
+def test_failure_kinds(error: Exception, kind: str) -> None:
+    assert error_kind(error) == kind
+    assert kind in FAILURE_KINDS
+
+
+def test_a_failure_of_no_known_kind_is_named_once_and_robots_failures_counted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    crawler = get_crawler(settings_dict={"CALIBER_TIMEOUT_RETRIES": 1})
+    middleware = RetryMiddleware.from_crawler(crawler)
+    page = Request("http://127.0.0.1:9/en/post/a")
+    with caplog.at_level(logging.WARNING, logger="newscrawl.downloads"):
+        assert middleware.process_exception(page, UnsupportedURLSchemeError("no 'gopher'")) is None
+    assert caplog.messages == [
+        "Download failed (other: UnsupportedURLSchemeError: no 'gopher'): "
+        "http://127.0.0.1:9/en/post/a"
+    ]
+    robots = Request("http://127.0.0.1:9/robots.txt", meta={"dont_obey_robotstxt": True})
+    assert middleware.process_exception(robots, TLSError("bad certificate")) is None
+    assert crawler.stats.get_stats() == {"caliber_world/robots_txt_failed/tls": 1}
 
 
 def test_the_defaults_give_up_a_stalled_request_well_under_a_minute() -> None:

@@ -78,7 +78,8 @@ def crawl_help(spider: str, settings: Mapping[str, Any]) -> str:
     lines.append("")
     lines.append("Main settings (-s NAME=VALUE; the value now in effect; README lists them all):")
     for name, meaning in MAIN_SETTINGS.items():
-        lines.append(f"  {name} = {settings.get(name)!s}")
+        value = settings.get(name)
+        lines.append(f"  {name} = {value if value != '' else '(empty)'}")
         lines += _wrapped(meaning, 6)
     lines.append("")
     lines.append("Exit codes:")
