@@ -22,6 +22,8 @@ DONE = {
     "invalid": "items_invalid",
     "duplicate": "items_duplicate",
     "older_than_since": "articles_before_since",
+    "redirected_to_listed": "articles_redirected_to_listed",
+    "not_written": "items_not_written",
 }
 
 #: Exit codes of ``scrapy crawl`` (``newscrawl/commands/crawl.py``), and what each means.
@@ -29,11 +31,10 @@ EXIT_CODES = {
     0: "the crawl finished",
     1: "the crawl stopped for another reason (the last log line says which, and what to do)",
     2: "the crawl cannot run as set up: a bad spider argument or setting (one line on stderr, "
-    "nothing crawled), or a dataset it cannot write (dataset_unwritable, dataset_mismatch, "
-    "write_failed)",
+    "nothing crawled), or a dataset that belongs to another crawl (dataset_mismatch)",
 }
-# Close reasons the operator must fix something for before a rerun can help.
-SETUP_REASONS = frozenset({"dataset_unwritable", "dataset_mismatch", "write_failed"})
+# Close reasons no rerun can mend: the command line or the dataset must change first.
+SETUP_REASONS = frozenset({"dataset_mismatch", "bad_settings"})
 
 #: What to do about each close reason, one line (``section_unreachable``: see ``UNREACHABLE``);
 #: ``{dataset}`` stands for the dataset's path.
@@ -67,6 +68,7 @@ HINTS = {
     "closespider_pagecount": "stopped by CLOSESPIDER_PAGECOUNT: the next run reads on",
     "closespider_errorcount": "stopped by CLOSESPIDER_ERRORCOUNT: see the errors above",
     "memusage_exceeded": "stopped by MEMUSAGE_LIMIT_MB: raise it or crawl with max_pages",
+    "bad_settings": "a setting is wrong (the ERROR line above names it): fix it, then rerun",
 }
 #: ``section_unreachable`` by the commonest failure of its listing pages.
 UNREACHABLE = {
@@ -87,7 +89,7 @@ UNREACHABLE = {
 def exit_code(reason: str | None) -> int:
     """The exit code of ``scrapy crawl`` for a close reason (``EXIT_CODES``).
 
-    >>> exit_code("finished"), exit_code("dataset_locked"), exit_code("write_failed")
+    >>> exit_code("finished"), exit_code("dataset_locked"), exit_code("dataset_mismatch")
     (0, 1, 2)
     """
     if reason == FINISHED:
@@ -348,7 +350,7 @@ def _notes(report: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("given up", count("given_up", "failed CALIBER_OWED_MAX_RUNS runs; not asked again")),
         ("renamed", count("renamed", "stored under the new slug")),
         ("gone", count("gone", "no longer on the site")),
-        ("pages cut short", count("pages_cut_short", "kept with what they held")),
+        ("pages cut short", f"{report['pages_cut_short'] or ''}"),
         ("revisits", kinds(report["revisits"])),
         ("other errors", kinds(report["other_errors"])),
         ("dataset repaired", count("dataset_repaired_bytes", "bytes of a torn line set aside")),
@@ -369,6 +371,7 @@ def articles_equation(report: Mapping[str, Any]) -> str:
     >>> articles_equation({"finished": True, "articles": {
     ...     "requested": 22, "from_listing_pages": 19, "owed_by_earlier_runs": 3, "written": 17,
     ...     "refused": 2, "invalid": 0, "duplicate": 0, "older_than_since": 0, "failed": 3,
+    ...     "redirected_to_listed": 0, "not_written": 0,
     ...     "failed_by_kind": {"http_404": 1, "http_503": 2}, "unaccounted": 0}})
     ... # doctest: +NORMALIZE_WHITESPACE
     'requested 22 (19 from listing pages, 3 owed by earlier runs) = written 17 + refused 2 +
@@ -392,6 +395,8 @@ def articles_equation(report: Mapping[str, Any]) -> str:
             ("invalid", articles["invalid"], ""),
             ("already written", articles["duplicate"], ""),
             ("older than since", articles["older_than_since"], ""),
+            ("redirected to a listed one", articles["redirected_to_listed"], ""),
+            ("not written (write failed)", articles["not_written"], ""),
             ("failed", articles["failed"], kinds(articles["failed_by_kind"])),
             (gap, articles["unaccounted"], ""),
         ],

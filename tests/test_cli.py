@@ -104,6 +104,15 @@ def scrapy_crawl(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_the_line_also_goes_to_the_log_file_scrapyd_keeps(tmp_path: Path) -> None:
+    log = tmp_path / "job.log"
+    result = crawl("-a", "since=yesterday", "-s", f"LOG_FILE={log}")
+    assert result.returncode == 2
+    line = result.stderr.splitlines()
+    assert len(line) == 1 and line[0].startswith("caliber_world: since must be an ISO date")
+    assert log.read_text(encoding="utf-8") == result.stderr
+
+
 def test_an_unknown_spider_is_one_line() -> None:
     result = scrapy_crawl("caliber_wrld")
     assert result.returncode == 2

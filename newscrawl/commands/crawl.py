@@ -7,6 +7,7 @@ reason, 2 it cannot run as set up (a bad argument or setting, a dataset it canno
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import inspect
 import logging
@@ -144,13 +145,8 @@ class Command(crawl.Command):
         try:
             spidercls = get_spider_loader(self.settings).load(name)
         except KeyError:
-            loader = get_spider_loader(self.settings)
-            print(
-                f"scrapy crawl: no spider named {name!r} (this project has: "
-                f"{', '.join(loader.list())})",
-                file=sys.stderr,
-            )
-            sys.exit(2)
+            known = ", ".join(get_spider_loader(self.settings).list())
+            self.refuse(f"scrapy crawl: no spider named {name!r} (this project has: {known})")
         try:
             check = getattr(spidercls, "check_arguments", None)
             if check is not None:
@@ -159,8 +155,17 @@ class Command(crawl.Command):
                 if self.settings.get(setting) is not None:
                     parse(self.settings.get(setting))
         except BadArgumentError as error:
-            print(f"{name}: {error}", file=sys.stderr)
-            sys.exit(2)
+            self.refuse(f"{name}: {error}")
+
+    def refuse(self, line: str) -> None:
+        """Print the one line on stderr, and into the log file when there is one (Scrapyd's job
+        log, where an operator looks), then exit 2."""
+        print(line, file=sys.stderr)
+        log_file = self.settings.get("LOG_FILE") if self.settings is not None else None
+        if log_file:
+            with contextlib.suppress(OSError), open(log_file, "a", encoding="utf-8") as log:
+                log.write(line + "\n")
+        sys.exit(2)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1 or self.crawler_process is None:
