@@ -60,7 +60,11 @@ CONNECTION_ERRORS = frozenset(
     }
 )
 DNS_ERRORS = frozenset({"DNSLookupError", "CannotResolveHostError", "UnknownHostError", "gaierror"})
-TLS_ERRORS = frozenset({"SSLError", "CertificateError", "PeerVerifyError", "VerifyError"})
+TLS_ERRORS = frozenset(
+    {"SSLError", "CertificateError", "PeerVerifyError", "VerifyError", "VerificationError"}
+)
+# Modules whose errors are all TLS errors (pyOpenSSL, the stdlib, certificate name checks).
+TLS_MODULES = frozenset({"OpenSSL", "ssl", "service_identity"})
 TOO_LARGE_ERRORS = frozenset({"DownloadCancelledError", "_DecompressionMaxSizeExceeded"})
 
 
@@ -88,7 +92,7 @@ def link_kind(error: BaseException) -> str:
         ("robots_forbidden", "IgnoreRequest" in names and "robots.txt" in str(error)),
         ("too_large", bool(names & TOO_LARGE_ERRORS)),
         ("dns", bool(names & DNS_ERRORS)),
-        ("tls", bool(names & TLS_ERRORS) or module in ("OpenSSL", "ssl")),
+        ("tls", bool(names & TLS_ERRORS) or module in TLS_MODULES),
         ("timeout", any("Timeout" in name or "TimedOut" in name for name in names)),
         ("truncated", "ResponseDataLossError" in names),
         ("connection", bool(names & CONNECTION_ERRORS)),

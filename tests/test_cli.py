@@ -29,6 +29,7 @@ from scrapy.exceptions import (
     UnsupportedURLSchemeError,
 )
 from scrapy.utils.test import get_crawler
+from service_identity import VerificationError
 
 from newscrawl import settings as project_settings
 from newscrawl.arguments import CrawlArguments
@@ -240,6 +241,7 @@ def test_a_stalled_host_is_waited_for_in_the_log_and_given_up_after_one_retry(
         (ResponseDataLossError("Getting http://x/ failed: dataloss"), "truncated"),
         (DownloadTimeoutError("Getting http://x/ took longer than 15.0 seconds."), "timeout"),
         (DownloadConnectionRefusedError("Connection was refused"), "connection"),
+        (VerificationError([]), "tls"),
         (UnsupportedURLSchemeError("Unsupported URL scheme 'ftp'"), "other"),
     ],
 )
