@@ -36,14 +36,6 @@ page_failed = object()
 markup_drift = object()
 
 
-class _MaxsizeFilter(logging.Filter):
-    """Drops Scrapy's own "larger than download max size" warning: the spider logs that failure
-    once itself (``Article page failed (too_large): <url>``)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "larger than download max size" not in record.getMessage()
-
-
 def filled(value: Any) -> bool:
     """Whether an item field holds something: not ``None``, ``""`` or ``[]``.
 
@@ -135,9 +127,8 @@ class MarkupAlarm:
         self.folder = folder / stamp
         self.saved: list[Path] = []
         self.drifted = False
-        http11 = logging.getLogger("scrapy.core.downloader.handlers.http11")
-        if not any(isinstance(f, _MaxsizeFilter) for f in http11.filters):
-            http11.addFilter(_MaxsizeFilter())
+        # Every alarm line logged this run, for the run report.
+        self.fired: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> MarkupAlarm:
@@ -167,7 +158,12 @@ class MarkupAlarm:
     def alarm(self, message: str) -> None:
         self.drifted = True
         where = f"; failing pages saved in {self.folder}" if self.saved else ""
-        logger.error("Markup drift: %s%s", message, where)
+        self.fire(f"Markup drift: {message}{where}")
+
+    def fire(self, line: str) -> None:
+        """Log one alarm line at ERROR and keep it for the run report."""
+        self.fired.append(line)
+        logger.error("%s", line)
 
     def spider_idle(self, spider: Any) -> None:
         """The crawl would finish: check it first, and close it as a failure when a check fails."""
@@ -175,16 +171,16 @@ class MarkupAlarm:
             raise CloseSpider(DRIFT)
         crashed = int(self.stats.get_value("spider_exceptions/count", 0))
         if crashed:
-            logger.error("The spider's own code failed %d times (tracebacks above)", crashed)
+            self.fire(f"The spider's own code failed {crashed} times (tracebacks above)")
             raise CloseSpider(SPIDER_ERROR)
         stats = self.stats.get_stats()
         listing_errors = sum(
             int(value) for key, value in stats.items() if key.startswith(f"{STATS}/errors/listing_")
         )
         if listing_errors and not stats.get(f"{STATS}/listing_pages_with_cards"):
-            logger.error(
-                "Section unreachable: no listing page could be read (%d failed; see above)",
-                listing_errors,
+            self.fire(
+                f"Section unreachable: no listing page could be read ({listing_errors} failed;"
+                " see above)"
             )
             raise CloseSpider(UNREACHABLE)
         failures = coverage_failures(stats, self.required_floor, self.floors)
@@ -197,10 +193,8 @@ class MarkupAlarm:
         )
         wanted = min(self.min_items, requested)
         if read < wanted:
-            logger.error(
-                "Too few items: %d of %d requested articles could be read (minimum %d)",
-                read,
-                requested,
-                wanted,
+            self.fire(
+                f"Too few items: {read} of {requested} requested articles could be read"
+                f" (minimum {wanted})"
             )
             raise CloseSpider(TOO_FEW)

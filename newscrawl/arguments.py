@@ -79,7 +79,7 @@ def parse_base_url(value: str) -> str:
 
 
 def parse_max_pages(value: str) -> int:
-    """A positive whole number of listing pages.
+    """Stop paging after this many listing pages: a whole number, at least 1.
 
     >>> parse_max_pages(" 3 ")
     3
@@ -98,7 +98,7 @@ def parse_max_pages(value: str) -> int:
 
 
 def parse_since(value: str) -> datetime:
-    """An ISO date or datetime; without an offset it is the site's local time (Asia/Baku).
+    """Skip articles published before this ISO date or datetime (Baku time without an offset).
 
     >>> parse_since("2025-11-07").isoformat()
     '2025-11-07T00:00:00+04:00'

@@ -115,6 +115,22 @@ def parse_share(value: Any) -> float:
     return number
 
 
+def parse_seconds(value: Any) -> float:
+    """A number of seconds, at least 0 (``0``: off), as a number or its text.
+
+    >>> parse_seconds("60"), parse_seconds(0.5), parse_seconds(0)
+    (60.0, 0.5, 0.0)
+    >>> parse_seconds("soon")
+    Traceback (most recent call last):
+    ...
+    newscrawl.arguments.BadArgumentError: must be a number of seconds, at least 0, got 'soon'
+    """
+    number = _number(value)
+    if number is None or not math.isfinite(number) or number < 0:
+        raise BadArgumentError(f"must be a number of seconds, at least 0, got {shown(value)}")
+    return number
+
+
 def parse_field_coverage(value: Any) -> dict[str, float]:
     """Coverage floors by field: a mapping, or its JSON text as ``-s`` gives it.
 
@@ -414,6 +430,8 @@ TLS_CA_FILE = declare("CALIBER_TLS_CA_FILE", parse_ca_file)
 VIEWS_PATH = declare("VIEWS_PATH", parse_optional_file_path)
 REVISIT_AGES = declare("CALIBER_REVISIT_AGES", parse_revisit_ages)
 REVISIT_MAX = declare("CALIBER_REVISIT_MAX", parse_revisit_max)
+PROGRESS_INTERVAL = declare("CALIBER_PROGRESS_INTERVAL", parse_seconds)
+TIMEOUT_RETRIES = declare("CALIBER_TIMEOUT_RETRIES", whole_number(0))
 
 
 def raw_value(settings: Any, name: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TypeGuard
 
 from scrapy import Request
@@ -10,11 +11,36 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newscrawl.middlewares import OffsiteRefusedError
-from newscrawl.tls import is_tls_error
 
-# Failures that will not mend by asking again: the article is gone or forbidden.
-GONE = frozenset({"http_400", "http_401", "http_403", "http_404", "http_410", "http_451"})
+# Failures that will not mend by asking again: the article is gone or forbidden, or refused by
+# the crawler's own rules (a page over DOWNLOAD_MAXSIZE, e.g. a gzip bomb, is not fetched again).
+GONE = frozenset(
+    {
+        "http_400",
+        "http_401",
+        "http_403",
+        "http_404",
+        "http_410",
+        "http_451",
+        "robots_forbidden",
+        "too_large",
+    }
+)
 
+#: Every kind ``failure_kind`` returns (``http_<status>`` stands for any HTTP status), and what
+#: each means; the spider adds ``not_html`` and ``unparsable``, the paging ``truncated``.
+FAILURE_KINDS = {
+    "http_<status>": "the site answered this HTTP status (after retries for 5xx, 408, 429)",
+    "dns": "the host name could not be resolved (no network, a wrong base_url)",
+    "connection": "the connection was refused, reset or closed before a whole answer",
+    "timeout": "no answer within DOWNLOAD_TIMEOUT (a stalled host)",
+    "tls": "the TLS handshake failed (a bad certificate, or https to a plain-HTTP port)",
+    "too_large": "the page is larger than DOWNLOAD_MAXSIZE, compressed or not (a gzip bomb too)",
+    "truncated": "the page was cut short and nothing usable came with it",
+    "offsite": "a request or redirect to another scheme, host or port than base_url",
+    "robots_forbidden": "robots.txt forbids the page",
+    "other": "anything else (the log line names the error)",
+}
 
 # Names of the errors of a connection refused, reset or closed early, across Scrapy versions.
 CONNECTION_ERRORS = frozenset(
@@ -22,29 +48,117 @@ CONNECTION_ERRORS = frozenset(
         "DownloadFailedError",
         "DownloadConnectionRefusedError",
         "ConnectionRefusedError",
+        "ConnectionResetError",
+        "ConnectionAbortedError",
+        "BrokenPipeError",
         "ConnectionLost",
         "ConnectionDone",
+        "ConnectError",
+        "NoRouteError",
         "ResponseNeverReceived",
         "ResponseFailed",
     }
 )
+DNS_ERRORS = frozenset({"DNSLookupError", "CannotResolveHostError", "UnknownHostError", "gaierror"})
+TLS_ERRORS = frozenset(
+    {"SSLError", "CertificateError", "PeerVerifyError", "VerifyError", "VerificationError"}
+)
+# Modules whose errors are all TLS errors (pyOpenSSL, the stdlib, certificate name checks).
+TLS_MODULES = frozenset({"OpenSSL", "ssl", "service_identity"})
+TOO_LARGE_ERRORS = frozenset({"DownloadCancelledError", "_DecompressionMaxSizeExceeded"})
+
+
+def error_chain(error: BaseException, depth: int = 0) -> Iterator[BaseException]:
+    """``error``, then what caused it: ``__cause__``/``__context__`` and the reasons Twisted's
+    ``ResponseFailed`` wraps (a TLS error hides in there), depth first."""
+    yield error
+    if depth > 8:
+        return
+    for reason in getattr(error, "reasons", None) or ():
+        inner = getattr(reason, "value", reason)
+        if isinstance(inner, BaseException):
+            yield from error_chain(inner, depth + 1)
+    cause = error.__cause__ or error.__context__
+    if cause is not None:
+        yield from error_chain(cause, depth + 1)
+
+
+def link_kind(error: BaseException) -> str:
+    """The kind of one exception by its class alone (``connection`` or ``other`` when unsure)."""
+    names = {cls.__name__ for cls in type(error).__mro__}
+    module = type(error).__module__.split(".", 1)[0]
+    rules = (
+        ("offsite", isinstance(error, OffsiteRefusedError)),
+        ("robots_forbidden", "IgnoreRequest" in names and "robots.txt" in str(error)),
+        ("too_large", bool(names & TOO_LARGE_ERRORS)),
+        ("dns", bool(names & DNS_ERRORS)),
+        ("tls", bool(names & TLS_ERRORS) or module in TLS_MODULES),
+        ("timeout", any("Timeout" in name or "TimedOut" in name for name in names)),
+        ("truncated", "ResponseDataLossError" in names),
+        ("connection", bool(names & CONNECTION_ERRORS)),
+    )
+    return next((kind for kind, matches in rules if matches), "other")
+
+
+def error_kind(error: BaseException) -> str:
+    """A short name for why a download failed: ``dns``, ``timeout``, ``tls``, ``other``, ...
+
+    The first error of the chain (``error_chain``) with a definite kind names it; ``connection``
+    only when nothing more definite caused it:
+
+    >>> from scrapy.exceptions import CannotResolveHostError, DownloadFailedError
+    >>> from twisted.internet.error import TCPTimedOutError
+    >>> error_kind(CannotResolveHostError("no results for hostname lookup: caliber.az"))
+    'dns'
+    >>> error_kind(TCPTimedOutError()), error_kind(ConnectionResetError())
+    ('timeout', 'connection')
+    >>> from OpenSSL.SSL import Error as TLSError
+    >>> from twisted.web.client import ResponseNeverReceived
+    >>> failed = DownloadFailedError("[<Failure ...>]")
+    >>> failed.__cause__ = ResponseNeverReceived([Failure(TLSError("wrong version number"))])
+    >>> error_kind(failed)
+    'tls'
+    >>> error_kind(KeyError("x"))
+    'other'
+    """
+    return _named_link(error)[0]
+
+
+def error_detail(error: BaseException) -> str:
+    """What the error that names the kind says, on one line (``error_kind``).
+
+    >>> from OpenSSL.SSL import Error as TLSError
+    >>> from scrapy.exceptions import DownloadFailedError
+    >>> from twisted.web.client import ResponseNeverReceived
+    >>> failed = DownloadFailedError("[<twisted.python.failure.Failure OpenSSL.SSL.Error: ...>]")
+    >>> failed.__cause__ = ResponseNeverReceived([Failure(TLSError("wrong version number"))])
+    >>> error_detail(failed)
+    'wrong version number'
+    """
+    return " ".join(str(_named_link(error)[1]).split())
+
+
+def _named_link(error: BaseException) -> tuple[str, BaseException]:
+    """The kind of ``error`` and the link of its chain that decided it."""
+    links = [(link_kind(link), link) for link in error_chain(error)]
+    for kind, link in links:
+        if kind not in ("connection", "other"):
+            return kind, link
+    for kind, link in links:
+        if kind == "connection":
+            return kind, link
+    return "other", error
 
 
 def failure_kind(failure: Failure) -> str:
-    """A short name for why a request failed: ``http_404``, ``too_large``, ``timeout``, ..."""
-    if isinstance(failure.value, HttpError):
-        return f"http_{failure.value.response.status}"
-    if isinstance(failure.value, OffsiteRefusedError):
-        return "offsite"
-    name = type(failure.value).__name__
-    if name == "DownloadCancelledError":  # only DOWNLOAD_MAXSIZE raises it
-        return "too_large"
-    if "Timeout" in name:  # TimeoutError, DownloadTimeoutError (Scrapy ≥ 2.14), ...
-        return "timeout"
-    if name in CONNECTION_ERRORS:
-        # A certificate refused (CALIBER_TLS_VERIFY) fails the connection too.
-        return "tls" if is_tls_error(failure.value) else "connection"
-    return name
+    """A short name for why a request failed: ``http_404``, ``too_large``, ``timeout``, ...
+
+    ``FAILURE_KINDS`` lists them all.
+    """
+    error = failure.value
+    if isinstance(error, HttpError):
+        return f"http_{error.response.status}"
+    return error_kind(error) if isinstance(error, BaseException) else "other"
 
 
 def is_html(response: Response) -> TypeGuard[TextResponse]:

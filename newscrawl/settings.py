@@ -68,8 +68,10 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
-# A stalled response is given up after this many seconds (then retried).
-DOWNLOAD_TIMEOUT = 30
+# A stalled response is given up after this many seconds, then asked again only
+# CALIBER_TIMEOUT_RETRIES times (not RETRY_TIMES): a stalled host costs 30 s a request, not 90.
+DOWNLOAD_TIMEOUT = 15
+CALIBER_TIMEOUT_RETRIES = 1
 # A page cut short is kept (what could be read, flagged "dataloss") instead of failing.
 DOWNLOAD_FAIL_ON_DATALOSS = False
 # Pages larger than this are refused (an article page is some 50 kB).
@@ -86,6 +88,9 @@ DOWNLOADER_MIDDLEWARES = {
     # USER_AGENT plus NEWSCRAWL_CONTACT, in place of Scrapy's own User-Agent middleware.
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "newscrawl.middlewares.ContactUserAgentMiddleware": 500,
+    # Scrapy's retries, with timeouts asked again only CALIBER_TIMEOUT_RETRIES times.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newscrawl.downloads.RetryMiddleware": 550,
 }
 
 # Security. Nothing of the crawler listens on a port: Scrapy's Telnet console (its password is
@@ -132,7 +137,12 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "newscrawl.extensions.RunReport": 500,
     "newscrawl.alarms.MarkupAlarm": 510,
+    "newscrawl.extensions.Progress": 520,
 }
+# Seconds between progress lines (articles done / requested, listing pages, rate, time left);
+# 0: none. They replace Scrapy's "Crawled N pages" lines (LogStats, off).
+CALIBER_PROGRESS_INTERVAL = 60
+LOGSTATS_INTERVAL = 0
 
 # Scrapy's own feed exports (-o / -O) write the same keys in the same order.
 FEED_EXPORT_ENCODING = "utf-8"

@@ -10,11 +10,8 @@ import re
 from pathlib import Path
 from typing import Any, cast
 
-from OpenSSL import SSL
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
-from service_identity import CertificateError, VerificationError
 from twisted.internet.ssl import Certificate, platformTrust, trustRootFromCertificates
-from twisted.python.failure import Failure
 from twisted.web.client import BrowserLikePolicyForHTTPS
 from twisted.web.iweb import IPolicyForHTTPS
 
@@ -23,33 +20,6 @@ from newscrawl import config
 _PEM_CERTIFICATE = re.compile(
     rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL
 )
-
-
-def is_tls_error(error: BaseException | None) -> bool:
-    """Whether a download failed in the TLS handshake (a certificate refused, no common cipher).
-
-    Looks through the wrappers Scrapy and Twisted put around it (``DownloadFailedError`` caused
-    by ``ResponseNeverReceived`` whose reasons hold the ``OpenSSL.SSL.Error``).
-
-    >>> is_tls_error(SSL.Error([("SSL routines", "", "certificate verify failed")]))
-    True
-    >>> is_tls_error(ConnectionRefusedError())
-    False
-    """
-    pending = [error] if error is not None else []
-    seen: set[int] = set()
-    while pending:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, SSL.Error | VerificationError | CertificateError):
-            return True
-        for reason in getattr(current, "reasons", None) or ():
-            if isinstance(reason, Failure) and isinstance(reason.value, BaseException):
-                pending.append(reason.value)
-        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
-    return False
 
 
 def trust_root(ca_file: Path | None) -> Any:

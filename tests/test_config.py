@@ -60,6 +60,8 @@ GOOD: dict[str, list[tuple[Any, Any]]] = {
     "VIEWS_PATH": [(None, None), ("/srv/w.views.jsonl", Path("/srv/w.views.jsonl"))],
     "CALIBER_REVISIT_AGES": [("1h,6h,1d,3d,7d", (3600, 21600, 86400, 259200, 604800)), ("", ())],
     "CALIBER_REVISIT_MAX": [("100", 100), ("0", 0)],
+    "CALIBER_PROGRESS_INTERVAL": [("60", 60.0), (0, 0.0), ("0.5", 0.5)],
+    "CALIBER_TIMEOUT_RETRIES": [("1", 1), (0, 0)],
 }
 BAD: dict[str, list[tuple[Any, str]]] = {
     "JSONL_PATH": [
@@ -181,6 +183,13 @@ BAD: dict[str, list[tuple[Any, str]]] = {
     ],
     "CALIBER_REVISIT_MAX": [
         ("-1", "CALIBER_REVISIT_MAX must be a whole number of at least 0 (0: no limit), got '-1'")
+    ],
+    "CALIBER_PROGRESS_INTERVAL": [
+        ("soon", "CALIBER_PROGRESS_INTERVAL must be a number of seconds, at least 0, got 'soon'"),
+        ("nan", "CALIBER_PROGRESS_INTERVAL must be a number of seconds, at least 0, got 'nan'"),
+    ],
+    "CALIBER_TIMEOUT_RETRIES": [
+        ("-1", "CALIBER_TIMEOUT_RETRIES must be a whole number of at least 0, got '-1'")
     ],
 }
 

@@ -83,14 +83,14 @@ def test_crawl_writes_every_article_once_and_a_second_run_adds_nothing(
     assert "'caliber_world/cards_other_section': 2" in first.stderr
     assert (
         "Run report (finished):\n"
-        "  listing pages read:       5\n"
-        "  articles new:             19\n"
-        "  duplicates dropped:       1\n"
-        "  skipped, already stored:  0\n"
-        "  errors:                   none\n"
-        "  fields filled (of 19):    url 19, slug 19, language 19, section 19, headline 19, "
-        "published_at 19, author 7, cited_sources 12, views 17, body 19, image_url 18, "
-        "crawled_at 19\n"
+        "  listing pages:      5 read, 3 with section cards\n"
+        "  section cards:      listed 20 = requested 19 + listed twice 1\n"
+        "  other cards:        2 (other sections 2)\n"
+        "  articles:           requested 19 = written 19\n"
+        f"  dataset:            {dataset} holds 19 articles\n"
+        "  fields filled:      of 19 written: url 19, slug 19, language 19, section 19, "
+        "headline 19, published_at 19, author 7, cited_sources 12, views 17, body 19, "
+        "image_url 18, crawled_at 19\n"
     ) in first.stderr
     assert "'caliber_world/fields_filled/author': 7," in first.stderr
     assert "'caliber_world/report/articles_new': 19," in first.stderr
