@@ -16,7 +16,13 @@ JSONL_INDEX_PATH = None
 # The site's URL scheme (see newscrawl/site.py and SITE.md); change here if the live site moves.
 CALIBER_SECTION_PATH = "/en/category/world"
 CALIBER_SECTION_LABEL = "WORLD"
-CALIBER_PAGE_PARAM = "page"
+# Page N >= 2 of the section, as a template: {section} is the section URL without its query,
+# {page} the number, {base} the base URL; e.g. "{section}/page/{page}" for path paging.
+# (CALIBER_PAGE_PARAM is retired: a value for it stops the crawl with the CALIBER_PAGE_URL to use.)
+CALIBER_PAGE_URL = "{section}?page={page}"
+# A walk that reaches this many listing pages stops and fails as "listing_ceiling": a safety net
+# far above the section's size (at 18 cards a page, 90,000 articles), never the normal end.
+CALIBER_MAX_LISTING_PAGES = 5000
 # Paging stops after this many listing pages in a row show no section card.
 CALIBER_EMPTY_PAGES_TO_STOP = 2
 # Incremental runs stop after this many listing pages in a row held nothing new: the first page
@@ -61,6 +67,9 @@ DOWNLOAD_FAIL_ON_DATALOSS = False
 DOWNLOAD_MAXSIZE = 2 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 1024 * 1024
 REDIRECT_MAX_TIMES = 5
+# <meta http-equiv="refresh"> is judged by the spider (a reload is ignored, a refresh to another
+# article followed once, anything else counted and owed), not followed blindly by Scrapy.
+METAREFRESH_ENABLED = False
 
 # Security: no request (or redirect) leaves the base_url's scheme, host and port; it runs before
 # Scrapy's offsite filter and robots.txt, so another host is never even resolved.
