@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from newscrawl.editions import DEFAULT_EDITION, EDITIONS
 from newscrawl.site import DEFAULT_BASE_URL, PAGE_URL, SITE_TZ, page_url
 
 
@@ -113,6 +114,22 @@ def parse_since(value: str) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=SITE_TZ)
 
 
+def parse_edition(value: str) -> str:
+    """The code of one of the site's editions (``newscrawl/editions.py``), any case.
+
+    >>> parse_edition(" RU ")
+    'ru'
+    >>> parse_edition("fr")
+    Traceback (most recent call last):
+    ...
+    newscrawl.arguments.BadArgumentError: edition must be one of en, ru, got 'fr'
+    """
+    code = value.strip().lower()
+    if code not in EDITIONS:
+        raise BadArgumentError(f"edition must be one of {', '.join(EDITIONS)}, got {value!r}")
+    return code
+
+
 @dataclass(frozen=True)
 class CrawlArguments:
     """The validated arguments of a crawl.
@@ -125,6 +142,7 @@ class CrawlArguments:
     base_url: str = field(default=DEFAULT_BASE_URL, metadata={"parse": parse_base_url})
     max_pages: int | None = field(default=None, metadata={"parse": parse_max_pages})
     since: datetime | None = field(default=None, metadata={"parse": parse_since})
+    edition: str = field(default=DEFAULT_EDITION, metadata={"parse": parse_edition})
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

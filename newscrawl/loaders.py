@@ -29,6 +29,10 @@ def _absolute(value: str, loader_context: dict[str, Any]) -> str:
     return absolute_url(value, loader_context["page_url"])
 
 
+def _cited_outlets(value: str, loader_context: dict[str, Any]) -> list[str]:
+    return cited_outlets(value, loader_context.get("language", LANGUAGE))
+
+
 class ArticleLoader(ItemLoader):
     """Normalises every field; a field nothing was found for keeps the item's ``None``."""
 
@@ -45,7 +49,7 @@ class ArticleLoader(ItemLoader):
     headline_in = MapCompose(decode_entities, clean_text)
     published_at_in = MapCompose(published_at)
     author_in = MapCompose(author_from_byline)
-    cited_sources_in = MapCompose(clean_text, cited_outlets)
+    cited_sources_in = MapCompose(clean_text, _cited_outlets)
     cited_sources_out = unique
     views_in = MapCompose(views_count)
     body_in = MapCompose(clean_text)
@@ -79,9 +83,10 @@ def build_article(
     slug: str,
     crawled_at: str,
     fallback_section: str | None = None,
+    language: str = LANGUAGE,
 ) -> Article:
-    """The ``Article`` for one parsed article page."""
-    loader = ArticleLoader(page_url=url)
+    """The ``Article`` for one parsed article page of the ``language`` edition."""
+    loader = ArticleLoader(page_url=url, language=language)
     loader.add_value("section", page.section or fallback_section)
     loader.add_value("headline", page.headline)
     loader.add_value("published_at", page.published)
@@ -93,6 +98,6 @@ def build_article(
     article: Article = loader.load_item()
     # What the crawler itself knows needs no normaliser: set it, not through the loader's
     # machinery (~8 µs a field).
-    article.url, article.slug, article.language = url, slug, LANGUAGE
+    article.url, article.slug, article.language = url, slug, language
     article.crawled_at = crawled_at
     return article

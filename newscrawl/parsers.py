@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 from parsel import Selector
 
+from newscrawl.editions import EDITIONS
 from newscrawl.processors import author_from_byline, clean_text, is_signature, views_count
 from newscrawl.site import SiteScheme
 
@@ -83,7 +84,7 @@ PARAGRAPH_TEXT = ".//text()[not(ancestor::script or ancestor::style)] | .//br"
 _PARAGRAPH_TEXT = etree.XPath(PARAGRAPH_TEXT)
 AUTHOR_ELEMENT = ".post [class*='author'], .post [class*='byline']"
 VIEWS = ".post_hits"
-VIEWS_LABELS = ("views", "просмотров")
+VIEWS_LABELS = tuple(edition.views_label for edition in EDITIONS.values())
 
 #: The selector each item field is read with, by constant name: the drift alarm names it.
 FIELD_SELECTORS: dict[str, tuple[str, str]] = {

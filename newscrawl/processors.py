@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin
 
 from dateutil import parser as dateutil_parser
 from w3lib.html import replace_entities
 
+from newscrawl.editions import DEFAULT_EDITION, EDITIONS, Edition
 from newscrawl.site import SIGNATURE, SITE_TZ
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
@@ -20,38 +22,14 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 # call it when there is something to remove.
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
-_MONTH_NAMES = (
-    # English, then Russian genitive (as the Russian site prints them, capitalised).
-    ("january", "января"),
-    ("february", "февраля"),
-    ("march", "марта"),
-    ("april", "апреля"),
-    ("may", "мая"),
-    ("june", "июня"),
-    ("july", "июля"),
-    ("august", "августа"),
-    ("september", "сентября"),
-    ("october", "октября"),
-    ("november", "ноября"),
-    ("december", "декабря"),
-)
-MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names}
+# Every edition's month names: a date is read the same way whichever edition printed it.
+MONTHS = {
+    name: number for edition in EDITIONS.values() for number, name in enumerate(edition.months, 1)
+}
 # The time may follow the year with no space (two elements side by side: "07 November 202511:03").
 SITE_DATE_RE = re.compile(r"(\d{1,2})\s*([^\W\d_]+)\.?,?\s+(\d{4}),?\s*(\d{1,2}):(\d{2})")
 BYLINE_RE = re.compile(r"^by\s*:?\s+(?P<name>\S.*)$", re.IGNORECASE)
 MAX_AUTHOR_LENGTH = 80
-ATTRIBUTION_RE = re.compile(
-    r"Caliber\.?Az\s+(?:reports|reported|informs|writes)\s*,?\s+"
-    r"(?:citing|with\s+reference\s+to|referring\s+to)\s+(?P<outlets>.+)",
-    re.IGNORECASE,
-)
-# An outlet list ends at a sentence stop; "U.S." style initials are not a stop.
-# It also ends where the sentence goes on with a clause: "citing Reuters, that the talks ...".
-_SENTENCE_END_RE = re.compile(
-    r"(?<!\b[A-Z])[.!?;:](?=\s|$)|\s[-–—(]\s?|\s*\("
-    r"|,?\s+(?:that|which|who|as|while|when|saying|said|adding|according|after)\b"
-)
-_OUTLET_SPLIT_RE = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
 VIEWS_RE = re.compile(r"\d[\d\s\u00a0\u202f,.'’]*")
 STYLE_URL_RE = re.compile(r"url\(\s*(['\"]?)(?P<url>[^'\")]+?)\1\s*\)", re.IGNORECASE)
 
@@ -212,8 +190,40 @@ _NAME_PARTICLES = frozenset(
 )
 
 
-def cited_outlets(value: str) -> list[str]:
-    """The outlets named in a ``Caliber.Az reports, citing …`` sentence, in order.
+@dataclass(frozen=True)
+class Attribution:
+    """How one edition's text names the outlets a story cites (see ``Edition.attribution``)."""
+
+    sentence: re.Pattern[str]
+    #: Where the list of outlets ends: a sentence stop ("U.S." style initials are not one),
+    #: a dash or bracket, or a clause the sentence goes on with.
+    list_end: re.Pattern[str]
+    split: re.Pattern[str]
+    kind: re.Pattern[str] | None
+
+    @classmethod
+    def of(cls, edition: Edition) -> Attribution:
+        """The compiled rules of ``edition``'s attribution phrases."""
+        conjunction = re.escape(edition.conjunction)
+        kinds = "|".join(map(re.escape, edition.outlet_kinds))
+        return cls(
+            sentence=re.compile(edition.attribution, re.IGNORECASE),
+            list_end=re.compile(
+                r"(?<!\b[A-ZА-ЯЁ])[.!?;:](?=\s|$)|\s[-–—(]\s?|\s*\("
+                f"|{edition.attribution_clause}"
+            ),
+            split=re.compile(rf"\s*,\s*(?:{conjunction}\s+)?|\s+{conjunction}\s+|\s*&\s*"),
+            kind=re.compile(rf"^(?:{kinds})\s+") if kinds else None,
+        )
+
+
+ATTRIBUTIONS = {code: Attribution.of(edition) for code, edition in EDITIONS.items()}
+
+
+def cited_outlets(value: str, edition: str = DEFAULT_EDITION) -> list[str]:
+    """The outlets named in an edition's attribution sentence, in order.
+
+    English: ``Caliber.Az reports, citing …``
 
     >>> cited_outlets("…to slow the advance, Caliber.Az reports, citing The Wall Street Journal.")
     ['The Wall Street Journal']
@@ -227,15 +237,43 @@ def cited_outlets(value: str) -> list[str]:
     ['RIA Novosti']
     >>> cited_outlets("The minister said so on Friday.")
     []
+
+    Russian (``edition="ru"``): ``…, сообщает Caliber.Az со ссылкой на …`` and ``Об этом
+    сообщает Caliber.Az со ссылкой на …``, names as written, in either script:
+
+    >>> cited_outlets("Цены выросли, сообщает Caliber.Az со ссылкой на ТАСС.", "ru")
+    ['ТАСС']
+    >>> cited_outlets("Об этом сообщает Caliber.Az со ссылкой на Reuters и РИА Новости.", "ru")
+    ['Reuters', 'РИА Новости']
+    >>> cited_outlets("Итак, сообщает Caliber.Az со ссылкой на Politico, DW и «Ведомости».", "ru")
+    ['Politico', 'DW', 'Ведомости']
+
+    The outlet's kind is not its name, and the list ends where the sentence goes on:
+
+    >>> cited_outlets("Как сообщает Caliber.Az со ссылкой на агентство Yonhap, суд отложен.", "ru")
+    ['Yonhap']
+    >>> cited_outlets("Сообщает Caliber.Az со ссылкой на ТАСС, что переговоры продолжатся.", "ru")
+    ['ТАСС']
+
+    "ссылкой" alone cites nothing, nor does another edition's sentence:
+
+    >>> cited_outlets("Он отказался поделиться ссылкой на доклад со ссылкой на источники.", "ru")
+    []
+    >>> cited_outlets("Caliber.Az reports, citing Reuters.", "ru")
+    []
     """
+    rules = ATTRIBUTIONS[edition]
     found: list[str] = []
-    for match in ATTRIBUTION_RE.finditer(value):
+    for match in rules.sentence.finditer(value):
         outlets = match["outlets"]
-        stop = _SENTENCE_END_RE.search(outlets)
+        stop = rules.list_end.search(outlets)
         if stop is not None:
             outlets = outlets[: stop.start()]
-        for part in _OUTLET_SPLIT_RE.split(outlets):
-            name = part.strip(" \"'“”«»")
+        for part in rules.split.split(outlets):
+            name = part.strip()
+            if rules.kind is not None:
+                name = rules.kind.sub("", name)
+            name = name.strip(" \"'“”«»„")
             if name and name not in found:
                 found.append(name)
     return found

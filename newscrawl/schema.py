@@ -10,11 +10,17 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from newscrawl.editions import EDITIONS
 from newscrawl.items import FIELDS
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _article_url(prefix: str) -> str:
+    """The pattern of an absolute article URL whose path is ``prefix`` and a slug."""
+    return rf"^https?://[^/?#\s]+{prefix}[^/?#\s]+$"
 
 
 ARTICLE_SCHEMA: dict[str, Any] = {
@@ -27,14 +33,16 @@ ARTICLE_SCHEMA: dict[str, Any] = {
         "url": {
             "description": "Absolute article URL on the crawled host, no query or fragment",
             "type": "string",
-            "pattern": r"^https?://[^/?#\s]+/en/post/[^/?#\s]+$",
+            "pattern": _article_url(
+                "(?:" + "|".join(edition.article_prefix for edition in EDITIONS.values()) + ")"
+            ),
         },
         "slug": {
             "description": "The last path segment of url; the article's identity",
             "type": "string",
             "pattern": r"^[^/?#\s]+$",
         },
-        "language": {"const": "en"},
+        "language": {"enum": list(EDITIONS)},
         "section": _nullable({"type": "string", "minLength": 1}),
         "headline": _nullable({"type": "string", "minLength": 1, "pattern": r"^\S(.*\S)?$"}),
         "published_at": _nullable(
@@ -61,6 +69,14 @@ ARTICLE_SCHEMA: dict[str, Any] = {
     },
     "required": list(FIELDS),
     "additionalProperties": False,
+    # An article of an edition's path is in that edition's language.
+    "allOf": [
+        {
+            "if": {"properties": {"url": {"pattern": _article_url(edition.article_prefix)}}},
+            "then": {"properties": {"language": {"const": code}}},
+        }
+        for code, edition in EDITIONS.items()
+    ],
 }
 
 VALIDATOR = Draft202012Validator(ARTICLE_SCHEMA)

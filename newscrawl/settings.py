@@ -14,8 +14,10 @@ JSONL_PATH = "data/caliber_world.jsonl"
 JSONL_INDEX_PATH = None
 
 # The site's URL scheme (see newscrawl/site.py and SITE.md); change here if the live site moves.
-CALIBER_SECTION_PATH = "/en/category/world"
-CALIBER_SECTION_LABEL = "WORLD"
+# The section's path and card label in the edition being crawled; empty: the edition's own
+# (newscrawl/editions.py: /en/category/world and WORLD, /category/mir and МИР).
+CALIBER_SECTION_PATH = ""
+CALIBER_SECTION_LABEL = ""
 # Page N >= 2 of the section, as a template: {section} is the section URL without its query,
 # {page} the number, {base} the base URL; e.g. "{section}/page/{page}" for path paging.
 # (CALIBER_PAGE_PARAM is retired: a value for it stops the crawl with the CALIBER_PAGE_URL to use.)

@@ -6,21 +6,23 @@ Settings named ``CALIBER_*`` override these defaults when the live site disagree
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta, timezone
 from typing import Any
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
+from newscrawl.editions import DEFAULT_EDITION, EDITIONS, Edition
+
 DEFAULT_BASE_URL = "https://caliber.az"
-SECTION_PATH = "/en/category/world"
-SECTION_LABEL = "WORLD"
+# The default edition's section and article paths (newscrawl/editions.py has every edition's).
+SECTION_PATH = EDITIONS[DEFAULT_EDITION].section_path
+SECTION_LABEL = EDITIONS[DEFAULT_EDITION].section_label
 # Page N >= 2 of the section (CALIBER_PAGE_URL): {section} is the section URL without its query,
 # {page} the number, {base} the base URL. An assumption: SITE.md, "Listing pages".
 PAGE_URL = "{section}?page={page}"
-# Matched at the end of a link's path, so a link written relative to the listing page
-# (``en/post/x`` → ``/en/category/en/post/x``) still names article ``x``.
-ARTICLE_PATH_RE = r"/en/post/(?P<slug>[^/?#]+)/?$"
-LANGUAGE = "en"
+ARTICLE_PATH_RE = EDITIONS[DEFAULT_EDITION].article_path_re
+ARTICLE_PREFIX = EDITIONS[DEFAULT_EDITION].article_prefix
+LANGUAGE = EDITIONS[DEFAULT_EDITION].language
 SIGNATURE = "Caliber.Az"
 # Asia/Baku has been UTC+04:00 all year since 2016; the site prints no zone.
 SITE_TZ = timezone(timedelta(hours=4), "Asia/Baku")
@@ -30,17 +32,39 @@ SITE_HOSTS = frozenset({"caliber.az", "www.caliber.az"})
 
 @dataclass(frozen=True)
 class SiteScheme:
-    """The section's URL scheme on one crawled host."""
+    """The section's URL scheme on one crawled host, in one edition of the site."""
 
     base_url: str
     section_path: str = SECTION_PATH
     section_label: str = SECTION_LABEL
     page_url: str = PAGE_URL
     article_path_re: str = ARTICLE_PATH_RE
+    article_prefix: str = ARTICLE_PREFIX
+    language: str = LANGUAGE
 
     @classmethod
-    def from_settings(cls, base_url: str, settings: Any) -> SiteScheme:
-        """Build the scheme for ``base_url`` with ``CALIBER_*`` overrides from Scrapy settings.
+    def for_edition(cls, base_url: str, edition: Edition) -> SiteScheme:
+        """The scheme of ``edition``'s WORLD section on ``base_url``.
+
+        >>> ru = SiteScheme.for_edition("https://caliber.az", EDITIONS["ru"])
+        >>> ru.listing_url(2), ru.article_url("a-b"), ru.language
+        ('https://caliber.az/category/mir?page=2', 'https://caliber.az/post/a-b', 'ru')
+        """
+        return cls(
+            base_url=base_url.rstrip("/"),
+            section_path=edition.section_path,
+            section_label=edition.section_label,
+            article_path_re=edition.article_path_re,
+            article_prefix=edition.article_prefix,
+            language=edition.language,
+        )
+
+    @classmethod
+    def from_settings(
+        cls, base_url: str, settings: Any, edition: Edition = EDITIONS[DEFAULT_EDITION]
+    ) -> SiteScheme:
+        """Build ``edition``'s scheme for ``base_url`` with ``CALIBER_*`` overrides from Scrapy
+        settings (an empty or unset setting keeps the edition's own value).
 
         Raises ``BadArgumentError`` for a paging setting that cannot be used.
         """
@@ -48,12 +72,13 @@ class SiteScheme:
         from newscrawl.arguments import parse_page_param, parse_page_url  # noqa: PLC0415
 
         parse_page_param(settings.get("CALIBER_PAGE_PARAM"))
-        return cls(
-            base_url=base_url.rstrip("/"),
-            section_path=settings.get("CALIBER_SECTION_PATH", SECTION_PATH),
-            section_label=settings.get("CALIBER_SECTION_LABEL", SECTION_LABEL),
+        own = cls.for_edition(base_url, edition)
+        return replace(
+            own,
+            section_path=settings.get("CALIBER_SECTION_PATH") or own.section_path,
+            section_label=settings.get("CALIBER_SECTION_LABEL") or own.section_label,
             page_url=parse_page_url(settings.get("CALIBER_PAGE_URL") or PAGE_URL),
-            article_path_re=settings.get("CALIBER_ARTICLE_PATH_RE", ARTICLE_PATH_RE),
+            article_path_re=settings.get("CALIBER_ARTICLE_PATH_RE") or own.article_path_re,
         )
 
     @property
@@ -81,7 +106,7 @@ class SiteScheme:
 
     def article_url(self, slug: str) -> str:
         """Canonical URL of the article ``slug`` on the crawled host."""
-        return f"{self.base_url}/en/post/{slug}"
+        return f"{self.base_url}{self.article_prefix}{slug}"
 
     def article_slug(self, href: str, page_url: str) -> str | None:
         """The slug an article link names, or ``None`` for anything else or another host.
@@ -99,6 +124,17 @@ class SiteScheme:
         >>> s.article_slug("https://evil.example/en/post/a-b", page) is None
         True
         >>> s.article_slug("/en/category/politics", page) is None
+        True
+
+        Each edition names only its own articles: ``/post/x`` is Russian, ``/en/post/x`` English.
+
+        >>> ru = SiteScheme.for_edition("http://127.0.0.1:8080", EDITIONS["ru"])
+        >>> ru_page = "http://127.0.0.1:8080/category/mir"
+        >>> ru.article_slug("/post/a-b/?utm_source=x", ru_page), ru.article_slug("post/b", ru_page)
+        ('a-b', 'b')
+        >>> ru.article_slug("https://caliber.az/en/post/a-b", ru_page) is None
+        True
+        >>> s.article_slug("https://caliber.az/post/a-b", page) is None
         True
 
         A link that is not a valid URL names nothing (``link_is_valid`` tells it apart):

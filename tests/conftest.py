@@ -12,6 +12,7 @@ from typing import Any
 
 from parsel import Selector
 
+from newscrawl.editions import EDITIONS
 from newscrawl.loaders import build_article
 from newscrawl.parsers import parse_article, parse_section_listing
 from newscrawl.site import SiteScheme
@@ -21,6 +22,11 @@ ROOT = TESTS.parent
 PAGES = TESTS / "pages"
 REPLICA_SITE = TESTS.parent / "newscrawl" / "replica" / "site"
 LIVE = SiteScheme("https://caliber.az")
+#: The live site's scheme in every edition, by edition code.
+LIVE_EDITIONS = {
+    code: SiteScheme.for_edition("https://caliber.az", edition)
+    for code, edition in EDITIONS.items()
+}
 
 
 def load_json(path: Path) -> Any:
@@ -58,12 +64,28 @@ def owed(dataset: Path) -> dict[str, int]:
     return articles
 
 
+def scheme_of(url: str) -> SiteScheme:
+    """The live scheme of the one edition whose article or section ``url`` is."""
+    schemes = [
+        scheme
+        for scheme in LIVE_EDITIONS.values()
+        if scheme.article_slug(url, url) is not None or scheme.is_section_link(url, url)
+    ]
+    assert len(schemes) == 1, url
+    return schemes[0]
+
+
 def extract_article(html: str, url: str) -> dict[str, Any]:
     """What the crawler makes of an article page at ``url``, without ``crawled_at``."""
-    slug = LIVE.article_slug(url, url)
+    scheme = scheme_of(url)
+    slug = scheme.article_slug(url, url)
     assert slug is not None, url
     article = build_article(
-        parse_article(Selector(text=html)), url=url, slug=slug, crawled_at="not compared"
+        parse_article(Selector(text=html)),
+        url=url,
+        slug=slug,
+        crawled_at="not compared",
+        language=scheme.language,
     )
     record = dataclasses.asdict(article)
     del record["crawled_at"]
@@ -72,5 +94,5 @@ def extract_article(html: str, url: str) -> dict[str, Any]:
 
 def extract_listing(html: str, page_url: str) -> dict[str, Any]:
     """What the crawler makes of a listing page at ``page_url``."""
-    listing = parse_section_listing(Selector(text=html), LIVE, page_url)
+    listing = parse_section_listing(Selector(text=html), scheme_of(page_url), page_url)
     return {"page_url": page_url, **dataclasses.asdict(listing)}

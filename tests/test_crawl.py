@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,19 +44,27 @@ def page_slugs(page: int) -> set[str]:
     return {card["slug"] for card in listing["articles"]}
 
 
-def expected_articles(base_url: str) -> dict[str, dict[str, Any]]:
-    """The replica's expected items, keyed by slug, on the replica's host."""
-    slugs = load_json(REPLICA_SITE / "en" / "category" / "world" / "expected-slugs.json")
+#: Where each edition's saved section and articles are in the replica.
+EDITION_DIRS = {
+    "en": (REPLICA_SITE / "en" / "category" / "world", REPLICA_SITE / "en" / "post"),
+    "ru": (REPLICA_SITE / "category" / "mir", REPLICA_SITE / "post"),
+}
+
+
+def expected_articles(base_url: str, edition: str = "en") -> dict[str, dict[str, Any]]:
+    """The replica's expected items of an edition, keyed by slug, on the replica's host."""
+    section_dir, post_dir = EDITION_DIRS[edition]
+    slugs = load_json(section_dir / "expected-slugs.json")
     expected = {}
     for slug in slugs:
-        item = load_json(REPLICA_SITE / "en" / "post" / f"{slug}.expected.json")
+        item = load_json(post_dir / f"{slug}.expected.json")
         item["url"] = item["url"].replace("https://caliber.az", base_url)
         expected[slug] = item
     return expected
 
 
-def assert_matches_replica(items: list[dict[str, Any]], base_url: str) -> None:
-    expected = expected_articles(base_url)
+def assert_matches_replica(items: list[dict[str, Any]], base_url: str, edition: str = "en") -> None:
+    expected = expected_articles(base_url, edition)
     assert [item["slug"] for item in items if item["slug"] not in expected] == []
     assert sorted(item["slug"] for item in items) == sorted(expected)
     started = datetime.now(UTC) - timedelta(minutes=10)
@@ -181,9 +190,10 @@ def test_since_skips_older_articles_and_stops_paging(
         (
             "max_page=1",
             "unknown argument 'max_page' (did you mean max_pages?); "
-            "the arguments are base_url, max_pages, since",
+            "the arguments are base_url, max_pages, since, edition",
         ),
         ("base_url=http://[::1:80", "base_url must be http(s)://host[:port]"),
+        ("edition=fr", "edition must be one of en, ru, got 'fr'"),
     ],
 )
 def test_bad_argument_is_one_line_and_no_crawl(argument: str, message: str, tmp_path: Path) -> None:
@@ -351,3 +361,79 @@ def test_the_listing_ceiling_stops_a_walk_that_goes_on(
         page_slugs(1) | page_slugs(2)
     )
     assert run_state(dataset)["walked"] is False
+
+
+# --- the Russian edition ------------------------------------------------------------------
+
+
+def test_russian_edition_writes_every_article_of_the_mir_section(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    dataset = tmp_path / "ru.jsonl"
+    args = ("-a", "edition=ru", "-a", f"base_url={replica.base_url}", "-s", f"JSONL_PATH={dataset}")
+    first = crawl(*args)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "«Дорога развития»" in dataset.read_text(encoding="utf-8")  # not ASCII-escaped
+    items = read_jsonl(dataset)
+    assert_matches_replica(items, replica.base_url, "ru")
+    assert {item["language"] for item in items} == {"ru"}
+    assert all(item["url"].startswith(f"{replica.base_url}/post/") for item in items)
+    assert f"Crawling {replica.base_url}/category/mir (edition=ru," in first.stderr
+    assert "'caliber_world/cards_duplicate': 1," in first.stderr
+    assert "'caliber_world/cards_other_section': 2," in first.stderr
+    # The section's card that links to the English edition's article is not a Russian article.
+    assert "'caliber_world/cards_not_article': 1," in first.stderr
+    # robots.txt, listing pages 1 to 5 (4 and 5 empty), the 16 articles: nothing else.
+    assert "'downloader/request_count': 22," in first.stderr
+    assert (
+        "  fields filled (of 16):    url 16, slug 16, language 16, section 16, headline 16, "
+        "published_at 16, author 0, cited_sources 14, views 15, body 16, image_url 15, "
+        "crawled_at 16\n"
+    ) in first.stderr
+
+    raw = dataset.read_bytes()
+    second = crawl(*args)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert dataset.read_bytes() == raw
+    assert "Stopping at page 2: nothing new on the last 2 pages" in second.stderr
+    assert "'downloader/request_count': 3," in second.stderr
+
+
+def test_russian_edition_since_reads_russian_dates(replica: ReplicaServer, tmp_path: Path) -> None:
+    since = "2026-06-28T12:05:00+04:00"  # "28 Июня 2026 12:05" on the page
+    dataset = tmp_path / "ru.jsonl"
+    result = crawl(
+        "-a", "edition=ru", "-a", f"base_url={replica.base_url}", "-a", f"since={since}",
+        "-s", f"JSONL_PATH={dataset}",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    expected = expected_articles(replica.base_url, "ru")
+    want = sorted(slug for slug, item in expected.items() if item["published_at"] >= since)
+    assert len(want) == 10
+    assert sorted(item["slug"] for item in read_jsonl(dataset)) == want
+    assert "every card is older than since" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "dataset", "language", "count"),
+    [
+        ((), "data/demo/caliber_world.jsonl", "en", 19),
+        (("--edition", "ru"), "data/demo/caliber_world_ru.jsonl", "ru", 16),
+    ],
+)
+def test_demo_crawls_either_edition(
+    tmp_path: Path, args: tuple[str, ...], dataset: str, language: str, count: int
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "newscrawl.demo", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"crawl exited with 0; {count} new articles" in result.stdout
+    items = read_jsonl(tmp_path / dataset)
+    assert len(items) == count
+    assert {item["language"] for item in items} == {language}

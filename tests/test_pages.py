@@ -13,6 +13,9 @@ def _saved_pages() -> list[Path]:
     pages = sorted(PAGES.glob("*.html"))
     pages += sorted((REPLICA_SITE / "en" / "category" / "world").glob("page-*.html"))
     pages += sorted((REPLICA_SITE / "en" / "post").glob("*.html"))
+    # The Russian edition's section and articles (read with its own scheme: see scheme_of).
+    pages += sorted((REPLICA_SITE / "category" / "mir").glob("page-*.html"))
+    pages += sorted((REPLICA_SITE / "post").glob("*.html"))
     return [page for page in pages if _expected_path(page).exists()]
 
 
@@ -22,7 +25,7 @@ def _expected_path(page: Path) -> Path:
     return page.with_suffix(".expected.json")
 
 
-@pytest.mark.parametrize("page", _saved_pages(), ids=lambda page: page.stem)
+@pytest.mark.parametrize("page", _saved_pages(), ids=lambda page: f"{page.parent.name}/{page.stem}")
 def test_page_matches_expected(page: Path) -> None:
     expected = load_json(_expected_path(page))
     html = page.read_text(encoding="utf-8")

@@ -149,6 +149,140 @@ def test_views_count(raw: str, expected: int | None) -> None:
 
 def test_section_label_title_cased() -> None:
     assert title_case("WORLD") == "World"
+    assert title_case("МИР") == "Мир"
+
+
+# --- the Russian edition ------------------------------------------------------------------
+
+RUSSIAN_MONTHS = [
+    "Января", "Февраля", "Марта", "Апреля", "Мая", "Июня",
+    "Июля", "Августа", "Сентября", "Октября", "Ноября", "Декабря",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("number", "month"), list(enumerate(RUSSIAN_MONTHS, 1)))
+def test_russian_dates_every_month(number: int, month: str) -> None:
+    assert published_at(f"15 {month} 2026 17:24") == f"2026-{number:02d}-15T17:24:00+04:00"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("25 Июня 2026 17:24", "2026-06-25T17:24:00+04:00"),
+        ("3 Июля 2026 09:02", "2026-07-03T09:02:00+04:00"),
+        ("03 Июля 2026 9:02", "2026-07-03T09:02:00+04:00"),
+        ("02 июля 2026 18:25", "2026-07-02T18:25:00+04:00"),
+        ("1 ДЕКАБРЯ 2025 00:00", "2025-12-01T00:00:00+04:00"),
+        ("\u00a031 Декабря 2025\u00a023:59 ", "2025-12-31T23:59:00+04:00"),
+        ("29 Февраля 2024 19:12", "2024-02-29T19:12:00+04:00"),
+    ],
+)
+def test_russian_dates_any_case_one_or_two_digit_days(raw: str, expected: str) -> None:
+    assert published_at(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["31 Июня 2026 10:00", "25 Июнь 2026 17:24", "25 Смарта 2026 11:03"]
+)
+def test_russian_date_that_is_no_date_is_none(raw: str) -> None:
+    assert published_at(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Просмотров: 179", 179),
+        ("Просмотров: 1 234", 1234),
+        ("Просмотров: 12\u00a0345", 12345),
+        ("ПРОСМОТРОВ: 2,047", 2047),
+        ("Просмотров: 1 048 576", 1048576),
+        ("Просмотров:", None),
+    ],
+)
+def test_russian_views_count(raw: str, expected: int | None) -> None:
+    assert views_count(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Цены выросли, сообщает Caliber.Az со ссылкой на ТАСС.", ["ТАСС"]),
+        ("Об этом сообщает Caliber.Az со ссылкой на РИА Новости.", ["РИА Новости"]),
+        ("Об этом сообщает Caliber.Az со ссылкой на Reuters и Euronews.", ["Reuters", "Euronews"]),
+        (
+            "Лагеря переполнены, сообщает Caliber.Az со ссылкой на Al Jazeera, BBC и AFP.",
+            ["Al Jazeera", "BBC", "AFP"],
+        ),
+        ("…, сообщает Caliber.Az со ссылкой на ТАСС и Bloomberg.", ["ТАСС", "Bloomberg"]),
+        ("…, сообщает Caliber.Az со ссылкой на The Times of India.", ["The Times of India"]),
+        ("…, сообщает Caliber.Az со ссылкой на «Синьхуа».", ["Синьхуа"]),
+        (
+            "…, сообщает Caliber.Az со ссылкой на Clarín, Infobae и AFP.",
+            ["Clarín", "Infobae", "AFP"],
+        ),
+        ("сообщает CALIBER.AZ со ссылкой на Yonhap", ["Yonhap"]),
+        ("…, передаёт Caliber.Az со ссылкой на «Интерфакс».", ["Интерфакс"]),
+        ("Caliber.Az сообщает со ссылкой на Yle, что граница закрыта.", ["Yle"]),
+        (
+            "Как сообщает Caliber.Az со ссылкой на издание Der Spiegel, бюджет вырос.",
+            ["Der Spiegel"],
+        ),
+        ("…, сообщает Caliber.Az со ссылкой на агентства Reuters и AP.", ["Reuters", "AP"]),
+        (
+            "…, сообщает Caliber.Az со ссылкой на ТАСС, издание «Известия» и РБК.",
+            ["ТАСС", "Известия", "РБК"],
+        ),
+        ("…, сообщает Caliber.Az со ссылкой на Reuters — агентство уточняет.", ["Reuters"]),
+        # "ссылкой" without the outlet's sentence cites nothing.
+        ("Организаторы не стали делиться ссылкой на трансляцию заседания.", []),
+        ("Ряд изданий со ссылкой на анонимные источники писал о разногласиях.", []),
+        ("Как ранее сообщал Caliber.Az, огонь уничтожил сотни гектаров.", []),
+        ("Об этом сообщает Caliber.Az.", []),
+        ("Caliber.Az reports, citing Reuters.", []),
+    ],
+)
+def test_russian_cited_outlets(raw: str, expected: list[str]) -> None:
+    assert cited_outlets(raw, "ru") == expected
+
+
+def test_english_attribution_is_not_read_with_russian_rules() -> None:
+    assert cited_outlets("…, сообщает Caliber.Az со ссылкой на ТАСС.") == []
+    assert cited_outlets("…, сообщает Caliber.Az со ссылкой на ТАСС.", "en") == []
+
+
+def test_loader_of_the_russian_edition() -> None:
+    page = parse_article(
+        Selector(
+            text='<div class="post"><div class="post_categoty">МИР</div>'
+            '<h1 class="post_title">Тайфун обрушился на север Филиппин</h1>'
+            '<div class="post_time">30 Июня 2026 23:55</div><div class="post_body">'
+            "<p>Эвакуированы тысячи, сообщает Caliber.Az со ссылкой на Reuters и ТАСС.</p>"
+            '<p>Caliber.Az</p></div><div class="post_hits">Просмотров: 1 234</div></div>'
+        )
+    )
+    record = dataclasses.asdict(
+        build_article(
+            page,
+            url="https://caliber.az/post/x",
+            slug="x",
+            crawled_at="2026-11-26T00:00:00Z",
+            language="ru",
+        )
+    )
+    assert record == {
+        "url": "https://caliber.az/post/x",
+        "slug": "x",
+        "language": "ru",
+        "section": "Мир",
+        "headline": "Тайфун обрушился на север Филиппин",
+        "published_at": "2026-06-30T23:55:00+04:00",
+        "author": None,
+        "cited_sources": ["Reuters", "ТАСС"],
+        "views": 1234,
+        "body": "Эвакуированы тысячи, сообщает Caliber.Az со ссылкой на Reuters и ТАСС.",
+        "image_url": None,
+        "crawled_at": "2026-11-26T00:00:00Z",
+    }
 
 
 @pytest.mark.parametrize(

@@ -351,3 +351,134 @@ def test_other_sections_pages_exist_but_are_not_expected() -> None:
     others = {name for name, label in labels.items() if label != "WORLD"}
     assert "POLITICS" in {labels[name] for name in others}
     assert {f"{slug}.html" for slug in expected_slugs()} == set(labels) - others
+
+
+# --- the Russian edition's section --------------------------------------------------------
+
+RU_SECTION = "/category/mir"
+RU_LISTING_DIR = SITE_DIR / "category" / "mir"
+RU_POST_DIR = SITE_DIR / "post"
+RU_SEED = "prokuratura-trebuet-smertnoj-kazni-dlya-eks-prezidenta-yuzhnoj-korei"
+
+
+def ru_expected_slugs() -> list[str]:
+    slugs: list[str] = json.loads((RU_LISTING_DIR / "expected-slugs.json").read_text("utf-8"))
+    return slugs
+
+
+@pytest.mark.parametrize(
+    ("target", "saved"),
+    [
+        (RU_SECTION, RU_LISTING_DIR / "page-1.html"),
+        (RU_SECTION + "/?page=1", RU_LISTING_DIR / "page-1.html"),
+        (RU_SECTION + "?page=2", RU_LISTING_DIR / "page-2.html"),
+        (RU_SECTION + "?page=3&limit=18", RU_LISTING_DIR / "page-3.html"),
+        (f"/post/{RU_SEED}", RU_POST_DIR / f"{RU_SEED}.html"),
+        (f"/post/{RU_SEED}/?utm_source=telegram", RU_POST_DIR / f"{RU_SEED}.html"),
+        (f"/en/post/{SEED}", POST_DIR / f"{SEED}.html"),
+    ],
+)
+def test_russian_section_and_articles_are_served(
+    server: ReplicaServer, target: str, saved: Path
+) -> None:
+    status, headers, body = fetch(server, target)
+    assert status == 200
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert body == saved.read_bytes()
+
+
+def test_russian_exhausted_page_is_an_empty_listing(server: ReplicaServer) -> None:
+    status, _, body = fetch(server, f"{RU_SECTION}?page=4")
+    assert status == 200
+    assert main_content_cards(body) == []
+    sel = Selector(text=body.decode("utf-8"))
+    assert sel.css("aside.sidebar .last_news_item")
+    assert (
+        sel.css("link[rel=canonical]::attr(href)").get() == "https://caliber.az/category/mir?page=4"
+    )
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        f"/en/post/{RU_SEED}",
+        f"/post/{SEED}",
+        f"/post/{RU_SEED}.expected.json",
+        "/post/../en/post/x",
+        "/post/%2e%2e/robots.txt",
+        "/category/mir/page-1.html",
+        "/category/mir/expected-slugs.json",
+        "/category/politika",
+        "/post/",
+        f"{RU_SECTION}?page=0",
+    ],
+)
+def test_russian_other_paths_are_404(server: ReplicaServer, target: str) -> None:
+    status, _, body = fetch(server, target)
+    assert status == 404
+    assert b"Page not found" in body
+
+
+def test_every_russian_expected_item_is_a_russian_record() -> None:
+    files = sorted(RU_POST_DIR.glob("*.expected.json"))
+    assert {p.name.removesuffix(".expected.json") for p in files} == set(ru_expected_slugs())
+    for path in files:
+        item = json.loads(path.read_text("utf-8"))
+        assert list(item) == EXPECTED_KEYS, path.name
+        slug = path.name.removesuffix(".expected.json")
+        assert item["slug"] == slug
+        assert slug.isascii()
+        assert item["url"] == f"https://caliber.az/post/{slug}"
+        assert item["language"] == "ru"
+        assert item["section"] == "Мир"
+        assert item["author"] is None  # no Russian byline is known: none is invented
+
+
+def test_russian_expected_slugs_are_the_mir_cards_of_pages_one_to_three() -> None:
+    seen: list[str] = []
+    for page in (1, 2, 3):
+        for card in main_content_cards((RU_LISTING_DIR / f"page-{page}.html").read_bytes()):
+            if card.css(".float_block_category::text").get() != "МИР":
+                continue
+            paths = {
+                urlsplit(href).path.rstrip("/")
+                for href in card.css("a:has(.float_block_title)::attr(href)").getall()
+            }
+            assert len(paths) == 1
+            path = paths.pop()
+            if path.startswith("/en/"):  # a card linking to the English edition
+                continue
+            slug = path.removeprefix("/post/")
+            if slug not in seen:
+                seen.append(slug)
+    assert seen == ru_expected_slugs()
+    assert len(seen) == 16
+    assert not (RU_LISTING_DIR / "page-4.html").exists()
+
+
+def test_russian_pages_hold_every_case_the_edition_must_read() -> None:
+    items = [json.loads(p.read_text("utf-8")) for p in RU_POST_DIR.glob("*.expected.json")]
+    cited = [item["cited_sources"] for item in items]
+    assert {len(outlets) for outlets in cited} == {0, 1, 2, 3}
+    assert any(not item["cited_sources"] and "ссылкой" in item["body"] for item in items)
+    assert any(name.isascii() for outlets in cited for name in outlets)
+    assert any(not name.isascii() for outlets in cited for name in outlets)
+    assert any("Об этом сообщает Caliber.Az со ссылкой на" in item["body"] for item in items)
+    assert None in {item["views"] for item in items}
+    assert any(item["views"] >= 1000 for item in items if item["views"] is not None)
+    times = [
+        Selector(text=p.read_text("utf-8")).css(".post_time::text").get() or ""
+        for p in RU_POST_DIR.glob("*.html")
+    ]
+    assert {len(time.split()[0]) for time in times} == {1, 2}
+    assert len({time.split()[1].lower() for time in times}) >= 4
+
+
+def test_russian_other_sections_pages_exist_but_are_not_expected() -> None:
+    labels = {
+        path.name: Selector(text=path.read_text("utf-8")).css(".post_categoty::text").get()
+        for path in RU_POST_DIR.glob("*.html")
+    }
+    others = {name for name, label in labels.items() if label != "МИР"}
+    assert {labels[name] for name in others} == {"ПОЛИТИКА"}
+    assert {f"{slug}.html" for slug in ru_expected_slugs()} == set(labels) - others

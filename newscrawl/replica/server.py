@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from newscrawl.editions import DEFAULT_EDITION, EDITIONS
 from newscrawl.site import SECTION_PATH
 
 HTML = "text/html; charset=utf-8"
@@ -90,6 +91,8 @@ class DirectorySite:
     ``/en/category/world[?page=N]`` → ``en/category/world/page-N.html`` (missing: the empty listing
     rendered from ``empty.html``, ``${page}`` substituted), ``/en/post/<slug>`` →
     ``en/post/<slug>.html``, ``/robots.txt`` → ``robots.txt``; everything else is a 404.
+    The other editions' sections and articles likewise (``/category/mir`` →
+    ``category/mir/page-N.html``, ``/post/<slug>`` → ``post/<slug>.html``).
     Files are read on every request, so pages written into the folder are served at once.
     """
 
@@ -97,6 +100,10 @@ class DirectorySite:
         self.root = Path(root).resolve()
         self.section_dir = self.root / "en" / "category" / "world"
         self.post_dir = self.root / "en" / "post"
+        # The other editions' section and article folders, by section path and article prefix.
+        others = [edition for code, edition in EDITIONS.items() if code != DEFAULT_EDITION]
+        self.section_dirs = {e.section_path: self.root / e.section_path.strip("/") for e in others}
+        self.post_dirs = {e.article_prefix: self.root / e.article_prefix.strip("/") for e in others}
 
     def resolve(self, path: str, query: dict[str, list[str]]) -> Response:
         """Route ``path`` to a saved file (see the class docstring)."""
@@ -110,16 +117,23 @@ class DirectorySite:
             slug = path.removeprefix(POST_PREFIX)
             if _SLUG.fullmatch(slug):
                 return self._file(self.post_dir / f"{slug}.html", HTML)
+        if path in self.section_dirs:
+            return self._listing(query.get("page", ["1"])[0], self.section_dirs[path])
+        for prefix, post_dir in self.post_dirs.items():
+            slug = path.removeprefix(prefix)
+            if slug != path and _SLUG.fullmatch(slug):
+                return self._file(post_dir / f"{slug}.html", HTML)
         return not_found()
 
-    def _listing(self, raw_page: str) -> Response:
+    def _listing(self, raw_page: str, section_dir: Path | None = None) -> Response:
         if not _PAGE.fullmatch(raw_page) or int(raw_page) < 1:
             return not_found()
         page = int(raw_page)
-        saved = self._read(self.section_dir / f"page-{page}.html")
+        section_dir = section_dir or self.section_dir
+        saved = self._read(section_dir / f"page-{page}.html")
         if saved is not None:
             return Response(200, saved)
-        template = self._read(self.section_dir / "empty.html")
+        template = self._read(section_dir / "empty.html")
         if template is None:
             return not_found()
         text = string.Template(template.decode("utf-8")).safe_substitute(page=str(page))

@@ -19,6 +19,7 @@ from w3lib.encoding import html_body_declared_encoding
 from newscrawl import STATS, alarms
 from newscrawl.arguments import BadArgumentError, CrawlArguments, parse_max_listing_pages
 from newscrawl.dataset import Dataset
+from newscrawl.editions import EDITIONS
 from newscrawl.items import Article
 from newscrawl.loaders import build_article
 from newscrawl.middlewares import OffsiteRefusedError
@@ -114,7 +115,9 @@ class CaliberWorldSpider(scrapy.Spider):
         # Scrapyd's own arguments (``_job``, ...) become attributes, as Scrapy makes every one.
         super().__init__(**{name: value for name, value in kwargs.items() if name.startswith("_")})
         self.args = CrawlArguments.parse(**kwargs)
-        self.scheme: SiteScheme = SiteScheme(self.args.base_url)
+        # The site's edition crawled ("en", "ru"): its section, article paths and language.
+        self.edition: str = self.args.edition
+        self.scheme: SiteScheme = SiteScheme.for_edition(self.args.base_url, EDITIONS[self.edition])
         self.allowed_domains = [urlsplit(self.args.base_url).hostname or ""]
         self.walk = Walk()
         self.max_listing_pages = 5000
@@ -128,7 +131,9 @@ class CaliberWorldSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> CaliberWorldSpider:
         spider: CaliberWorldSpider = super().from_crawler(crawler, *args, **kwargs)
         try:
-            spider.scheme = SiteScheme.from_settings(spider.args.base_url, crawler.settings)
+            spider.scheme = SiteScheme.from_settings(
+                spider.args.base_url, crawler.settings, EDITIONS[spider.edition]
+            )
             spider.max_listing_pages = parse_max_listing_pages(
                 crawler.settings.get("CALIBER_MAX_LISTING_PAGES", spider.max_listing_pages)
             )
@@ -152,8 +157,9 @@ class CaliberWorldSpider(scrapy.Spider):
             raise CloseSpider(self.close_reason)
         resumed = self.resume_walk()
         self.logger.info(
-            "Crawling %s (max_pages=%s, since=%s, %d articles already stored)",
+            "Crawling %s (edition=%s, max_pages=%s, since=%s, %d articles already stored)",
             self.scheme.section_url,
+            self.edition,
             self.args.max_pages,
             self.args.since.isoformat() if self.args.since else None,
             len(self.dataset) if self.dataset is not None else 0,
@@ -496,6 +502,7 @@ class CaliberWorldSpider(scrapy.Spider):
                 slug=slug,
                 crawled_at=utc_now(),
                 fallback_section=card_section,
+                language=self.scheme.language,
             )
         except Exception:
             # A page no parser foresaw must not end the run: count it, keep it, ask again later.

@@ -1,0 +1,90 @@
+"""``scrapy probe``: check every assumption about the site and print the settings that fix it.
+
+Exit codes: 0 a crawl with the current settings would walk the section, 1 it would not, 2 a bad
+option.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import ssl
+import sys
+from pathlib import Path
+from typing import Any, ClassVar
+
+from scrapy.commands import ScrapyCommand
+
+from newscrawl.arguments import BadArgumentError, parse_base_url, parse_edition
+from newscrawl.editions import DEFAULT_EDITION, EDITIONS
+from newscrawl.probe import MAX_REQUESTS, agent_from_settings, probe_site
+from newscrawl.site import DEFAULT_BASE_URL, SiteScheme
+
+
+class Command(ScrapyCommand):
+    """Probe a site (the live one by default) for the assumptions the crawl rests on."""
+
+    requires_project = True
+    default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
+
+    def syntax(self) -> str:
+        return "[--base-url URL] [--edition en|ru] [--json] [--save DIR]"
+
+    def short_desc(self) -> str:
+        return f"Test every assumption about the site in at most {MAX_REQUESTS} polite requests"
+
+    def long_desc(self) -> str:
+        return (
+            "Fetches robots.txt, the home page, the section's first pages, feeds and one article"
+            f" (at most {MAX_REQUESTS} requests, robots.txt obeyed, the project's User-Agent),"
+            " prints one line per assumption (OK, FAIL or INFO) with its evidence, and the"
+            " -s NAME=VALUE settings that make a crawl work where it found them. Exit code 0:"
+            " a crawl with the current settings would walk the section; 1: it would not;"
+            " 2: a bad option."
+        )
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument(
+            "--base-url",
+            default=DEFAULT_BASE_URL,
+            help=f"scheme, host and port of the site (default {DEFAULT_BASE_URL})",
+        )
+        parser.add_argument(
+            "--edition",
+            default=DEFAULT_EDITION,
+            help=f"the edition whose WORLD section to probe (default {DEFAULT_EDITION})",
+        )
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument("--save", metavar="DIR", help="keep every page fetched in DIR")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
+        try:
+            base_url = parse_base_url(opts.base_url)
+            edition = EDITIONS[parse_edition(opts.edition)]
+        except BadArgumentError as error:
+            print(f"probe: {error}", file=sys.stderr)
+            self.exitcode = 2
+            return
+        settings = self.settings
+        scheme = SiteScheme.from_settings(base_url, settings, edition)
+        tls = None
+        if not settings.getbool("CALIBER_TLS_VERIFY", True):
+            tls = ssl._create_unverified_context()
+        elif settings.get("CALIBER_TLS_CA_FILE"):
+            tls = ssl.create_default_context(cafile=settings.get("CALIBER_TLS_CA_FILE"))
+        report = probe_site(
+            scheme,
+            agent=agent_from_settings(settings),
+            page_template=settings.get("CALIBER_PAGE_URL") or "{section}?page={page}",
+            delay=settings.getfloat("DOWNLOAD_DELAY", 1.0),
+            timeout=settings.getfloat("DOWNLOAD_TIMEOUT", 15.0),
+            save_dir=Path(opts.save) if opts.save else None,
+            tls=tls,
+        )
+        if opts.json:
+            print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+        else:
+            print(report.text())
+        self.exitcode = 0 if report.would_walk else 1
