@@ -175,8 +175,6 @@ class CaliberWorldSpider(scrapy.Spider):
         owed = dict(self.dataset.owed) if self.dataset is not None else {}
         limit = self.settings.getint("CALIBER_OWED_MAX_RUNS", 5)
         for slug, tries in sorted(owed.items()):
-            if slug in self.walk.requested:  # asked for before the pause
-                continue
             if tries >= limit and self.dataset is not None:
                 self.dataset.give_up(slug)
                 self.count("articles_given_up")
@@ -187,6 +185,8 @@ class CaliberWorldSpider(scrapy.Spider):
                 )
                 continue
             self.count("articles_owed_retried")
+            if slug in self.walk.requested:  # its card was read first (or before a pause)
+                continue
             self.walk.requested.add(slug)
             yield self.article_request(slug, None)
 
