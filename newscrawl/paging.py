@@ -37,8 +37,7 @@ class Walk:
     stale_pages: int = 0
     #: Listing pages that failed, or were still cut short or empty when asked again.
     listing_failures: int = 0
-    #: Paging has stopped; ``reached_end``: at the section's end or at pages already stored.
-    ended: bool = False
+    #: Paging stopped at the section's end or at pages already stored.
     reached_end: bool = False
     #: The close reason when paging had to stop as a failure (``PAGING_REPEATS``, ...).
     failure: str | None = None
@@ -48,7 +47,7 @@ class Walk:
         """Whether the walk read the section down to its end (or to stored pages) and every
         listing page it read was whole and answered as expected.
 
-        >>> walk = Walk(ended=True, reached_end=True)
+        >>> walk = Walk(reached_end=True)
         >>> walk.walked
         True
         >>> walk.listing_failures = 1

@@ -431,7 +431,7 @@ class CaliberWorldSpider(scrapy.Spider):
             stop = "every card is older than since"
         if stop is not None:
             self.logger.info("Stopping at page %d: %s", page, stop)
-            walk.ended, walk.reached_end = True, reached_end
+            walk.reached_end = reached_end
             return
         if page >= self.max_listing_pages:
             self.stop_paging(
@@ -449,7 +449,7 @@ class CaliberWorldSpider(scrapy.Spider):
     def stop_paging(self, reason: str, message: str, *args: Any) -> None:
         """Stop paging as a failure: one ERROR line; the run closes as ``reason`` once the
         articles already requested are in (``spider_idle``)."""
-        self.walk.ended, self.walk.failure = True, reason
+        self.walk.failure = reason
         self.logger.error(message, *args)
 
     def listing_failure(
@@ -482,7 +482,7 @@ class CaliberWorldSpider(scrapy.Spider):
                     "Stopping at page %d: it answers 404, the section ends: %s", page, url
                 )
             self.walk.page = page
-            self.walk.ended = self.walk.reached_end = True
+            self.walk.reached_end = True
             return
         yield from self.listing_failure(page, kind, url, side=side)
 
