@@ -16,6 +16,7 @@ from scrapy.utils.test import get_crawler
 
 from newscrawl.dataset import Dataset
 from newscrawl.items import Article
+from newscrawl.paging import Walk
 from newscrawl.pipelines import JsonlWriterPipeline
 from newscrawl.replica import DirectorySite, ReplicaServer, Response, default_site
 from newscrawl.replica.generate import make_articles, write_site
@@ -298,3 +299,21 @@ def test_a_killed_run_leaves_the_dataset_not_walked(replica: ReplicaServer, tmp_
     crawl.send_signal(signal.SIGKILL)
     crawl.communicate(timeout=30)
     assert run_state(dataset)["walked"] is False
+
+
+def test_a_jobdir_left_by_a_failed_crawl_starts_a_new_walk_and_ignores_its_queued_pages() -> None:
+    spider = CaliberWorldSpider.from_crawler(get_crawler(CaliberWorldSpider))
+    earlier = Walk(generation=3, page=7, requested={"a"})
+    spider.state = {"walk": earlier, "closed": "markup_drift"}  # as Scrapy's SpiderState loads it
+
+    assert spider.resume_walk() is False
+    assert spider.walk.generation == 4 and spider.walk.requested == set()
+    assert spider.state == {"walk": spider.walk, "closed": None}
+    queued = spider.listing_request(8).replace(meta={"walk": 3, "recheck": False, "side": False})
+    page = HtmlResponse(queued.url, body=b"<html></html>", encoding="utf-8", request=queued)
+    assert list(spider.parse_listing(page, page=8)) == []
+    assert spider.crawler.stats.get_value("caliber_world/listing_pages") is None
+
+    spider.state = {"walk": earlier, "closed": "shutdown"}  # paused: the same walk goes on
+    assert spider.resume_walk() is True
+    assert spider.walk is earlier
