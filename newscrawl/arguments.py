@@ -1,54 +1,35 @@
-"""Spider arguments: strings from the command line or Scrapyd, validated once."""
+"""Spider arguments and the paging settings: strings from the command line, Scrapyd or settings,
+validated once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+import string
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from newscrawl.editions import DEFAULT_EDITION, EDITIONS
-from newscrawl.site import DEFAULT_BASE_URL, SITE_TZ
+from newscrawl.site import DEFAULT_BASE_URL, PAGE_URL, SITE_TZ, page_url
 
 
 class BadArgumentError(ValueError):
     """A spider argument that cannot be used; its message is one line for the operator."""
 
 
-@dataclass(frozen=True)
-class CrawlArguments:
-    """The validated arguments of a crawl."""
-
-    base_url: str = DEFAULT_BASE_URL
-    max_pages: int | None = None
-    since: datetime | None = None
-    edition: str = DEFAULT_EDITION
-    # Backfill: re-read now the view counts of the stored articles published since this time.
-    revisit: datetime | None = None
-
-    @classmethod
-    def parse(
-        cls,
-        base_url: str | None = None,
-        max_pages: str | None = None,
-        since: str | None = None,
-        edition: str | None = None,
-        revisit: str | None = None,
-    ) -> CrawlArguments:
-        """Validate the raw argument strings; raise ``BadArgumentError`` naming the bad one."""
-        return cls(
-            base_url=parse_base_url(base_url) if base_url is not None else DEFAULT_BASE_URL,
-            max_pages=parse_max_pages(max_pages) if max_pages is not None else None,
-            since=parse_since(since) if since is not None else None,
-            edition=parse_edition(edition) if edition is not None else DEFAULT_EDITION,
-            revisit=parse_revisit(revisit) if revisit is not None else None,
-        )
-
-
 def parse_base_url(value: str) -> str:
     """``scheme://host[:port]`` of the site to crawl, without a trailing slash.
 
+    The host is lowercased and a unicode host IDNA-encoded (as every request to it will be);
+    an IPv6 address keeps its brackets:
+
     >>> parse_base_url("http://127.0.0.1:8080/")
     'http://127.0.0.1:8080'
+    >>> parse_base_url("http://[::1]"), parse_base_url("HTTPS://Caliber.AZ")
+    ('http://[::1]', 'https://caliber.az')
+    >>> parse_base_url("http://калибер.az")
+    'http://xn--80acmkih2b.az'
     >>> parse_base_url("ftp://caliber.az")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -64,7 +45,7 @@ def parse_base_url(value: str) -> str:
     except ValueError:
         raise error from None
     if (
-        parts.scheme not in ("http", "https")
+        parts.scheme.lower() not in ("http", "https")
         or not parts.hostname
         or parts.username is not None
         or parts.password is not None
@@ -75,7 +56,17 @@ def parse_base_url(value: str) -> str:
         or (port is not None and not 0 < port < 65536)
     ):
         raise error
-    return f"{parts.scheme}://{parts.netloc}"
+    host = parts.hostname
+    if ":" in host:
+        host = f"[{host}]"
+    elif not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise BadArgumentError(
+                f"base_url has a host that cannot be IDNA-encoded, got {value!r}"
+            ) from None
+    return f"{parts.scheme.lower()}://{host}{'' if port is None else f':{port}'}"
 
 
 def parse_max_pages(value: str) -> int:
@@ -156,3 +147,138 @@ def parse_revisit(value: str) -> datetime:
             "revisit must be an ISO date or datetime such as 2025-11-01 or "
             f"2025-11-01T00:00:00+04:00 (stored articles published since then), got {value!r}"
         ) from None
+
+
+@dataclass(frozen=True)
+class CrawlArguments:
+    """The validated arguments of a crawl.
+
+    Each field is one spider argument, declared once: adding an argument is adding a field
+    (its default, and the function that parses its string in ``metadata["parse"]``); the spider
+    and the unknown-argument check follow.
+    """
+
+    base_url: str = field(default=DEFAULT_BASE_URL, metadata={"parse": parse_base_url})
+    max_pages: int | None = field(default=None, metadata={"parse": parse_max_pages})
+    since: datetime | None = field(default=None, metadata={"parse": parse_since})
+    edition: str = field(default=DEFAULT_EDITION, metadata={"parse": parse_edition})
+    # Backfill: re-read now the view counts of the stored articles published since this time.
+    revisit: datetime | None = field(default=None, metadata={"parse": parse_revisit})
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The names of the arguments a crawl takes."""
+        return tuple(spec.name for spec in fields(cls))
+
+    @classmethod
+    def parse(cls, **raw: str | None) -> CrawlArguments:
+        """Validate the raw argument strings; raise ``BadArgumentError`` naming the bad one.
+
+        Arguments starting with ``_`` are Scrapyd's (``_job``, ...) and ignored here; any other
+        name the crawl does not know is refused, so a typo does not go unnoticed:
+
+        >>> CrawlArguments.parse(max_pages="2", _job="abc").max_pages
+        2
+        >>> CrawlArguments.parse(max_page="1")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        newscrawl.arguments.BadArgumentError: unknown argument 'max_page' (did you mean max_pages...
+        """
+        known = cls.names()
+        for name in raw:
+            if name not in known and not name.startswith("_"):
+                raise BadArgumentError(unknown_argument(name, known))
+        values = {
+            spec.name: spec.metadata["parse"](raw[spec.name])
+            for spec in fields(cls)
+            if raw.get(spec.name) is not None
+        }
+        return cls(**values)
+
+
+def unknown_argument(name: str, known: tuple[str, ...]) -> str:
+    """The one line that refuses an argument named ``name``.
+
+    >>> unknown_argument("sinse", ("base_url", "since"))
+    "unknown argument 'sinse' (did you mean since?); the arguments are base_url, since"
+    >>> unknown_argument("x", ("since",))
+    "unknown argument 'x'; the arguments are since"
+    """
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"unknown argument {name!r}{hint}; the arguments are {', '.join(known)}"
+
+
+# Placeholders of CALIBER_PAGE_URL: the section URL without its query, the page number, and the
+# base URL (scheme, host, port).
+PAGE_URL_FIELDS = ("section", "page", "base")
+_SAMPLE_BASE = "https://caliber.az:8443"
+
+
+def parse_page_url(value: Any) -> str:
+    """``CALIBER_PAGE_URL``: how page N ≥ 2 of the section is named, as a template.
+
+    ``{section}`` is the section URL without its query, ``{page}`` the page number, ``{base}``
+    the base URL; the result must stay on the crawled host:
+
+    >>> parse_page_url("{section}/page/{page}"), parse_page_url(" {base}/en/world?p={page} ")
+    ('{section}/page/{page}', '{base}/en/world?p={page}')
+    >>> parse_page_url("{section}?page=2")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    newscrawl.arguments.BadArgumentError: CALIBER_PAGE_URL ... hold {page}, got '{section}?page=2'
+    >>> parse_page_url("https://elsewhere.example/{page}")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    newscrawl.arguments.BadArgumentError: CALIBER_PAGE_URL ... start with {section}, {base} or /...
+    """
+    rule = (
+        "CALIBER_PAGE_URL must be a URL template such as {section}?page={page} or "
+        "{section}/page/{page} (placeholders {section}, {page}, {base})"
+    )
+    if not isinstance(value, str):
+        raise BadArgumentError(f"{rule}, got {value!r}")
+    template = value.strip()
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError:
+        raise BadArgumentError(f"{rule}; its braces do not pair, got {value!r}") from None
+    unknown = [name for name in names if name not in PAGE_URL_FIELDS]
+    if unknown:
+        raise BadArgumentError(f"{rule}; {{{unknown[0]}}} is not one of them, got {value!r}")
+    if "page" not in names:
+        raise BadArgumentError(f"{rule} that must hold {{page}}, got {value!r}")
+    if not template.startswith(("{section}", "{base}", "/")):
+        raise BadArgumentError(
+            f"{rule} that must start with {{section}}, {{base}} or /, so that it stays on the "
+            f"crawled host, got {value!r}"
+        )
+    try:
+        sample = page_url(template, _SAMPLE_BASE, _SAMPLE_BASE + "/en/category/world", 2)
+        parts = urlsplit(sample)
+        same_origin = (parts.scheme, parts.netloc) == ("https", "caliber.az:8443")
+    except (ValueError, KeyError, IndexError):
+        same_origin = False
+    if not same_origin:
+        raise BadArgumentError(f"{rule} that stays on the crawled host, got {value!r}")
+    return template
+
+
+def parse_page_param(value: Any) -> None:
+    """``CALIBER_PAGE_PARAM`` is retired: ``CALIBER_PAGE_URL`` names the page instead.
+
+    Unset (``None``) it is fine; any value is refused with the setting to use:
+
+    >>> parse_page_param(None)
+    >>> parse_page_param("p")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    newscrawl.arguments.BadArgumentError: CALIBER_PAGE_PARAM is retired: ...={section}?p={page}'
+    """
+    if value is None:
+        return
+    name = str(value).strip() or "page"
+    raise BadArgumentError(
+        "CALIBER_PAGE_PARAM is retired: set CALIBER_PAGE_URL instead (default "
+        f"{PAGE_URL}), here -s 'CALIBER_PAGE_URL={{section}}?{name}={{page}}'"
+    )

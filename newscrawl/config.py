@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar, cast
 from scrapy.settings import SETTINGS_PRIORITIES
 
 from newscrawl import settings as project_defaults
-from newscrawl.arguments import BadArgumentError
+from newscrawl.arguments import BadArgumentError, parse_page_param, parse_page_url
 from newscrawl.parsers import FIELD_SELECTORS
 from newscrawl.views import parse_revisit_ages, parse_revisit_max
 
@@ -331,23 +331,6 @@ def empty_or(parse: Callable[[Any], str]) -> Callable[[Any], str]:
     return parse_or_empty
 
 
-def parse_query_name(value: Any) -> str:
-    """A query parameter's name: letters, digits, ``_ . ~ -``.
-
-    >>> parse_query_name("page")
-    'page'
-    >>> parse_query_name("page=")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    newscrawl.arguments.BadArgumentError: must be a query parameter name (...), got 'page='
-    """
-    if not isinstance(value, str) or not _TOKEN.fullmatch(value):
-        raise BadArgumentError(
-            f"must be a query parameter name (letters, digits, _.~-), got {shown(value)}"
-        )
-    return value
-
-
 def parse_slug_pattern(value: Any) -> str:
     """A regular expression with a group named ``slug``, searched in an article link's path.
 
@@ -412,7 +395,10 @@ NEWSCRAWL_CONTACT = declare("NEWSCRAWL_CONTACT", parse_contact)
 # Empty: the crawled edition's own (newscrawl/editions.py).
 SECTION_PATH = declare("CALIBER_SECTION_PATH", empty_or(parse_path))
 SECTION_LABEL = declare("CALIBER_SECTION_LABEL", empty_or(parse_label))
-PAGE_PARAM = declare("CALIBER_PAGE_PARAM", parse_query_name)
+PAGE_URL = declare("CALIBER_PAGE_URL", parse_page_url)
+# Retired: any value is refused with the CALIBER_PAGE_URL to use instead.
+PAGE_PARAM = declare("CALIBER_PAGE_PARAM", parse_page_param)
+MAX_LISTING_PAGES = declare("CALIBER_MAX_LISTING_PAGES", whole_number(1))
 ARTICLE_PATH_RE = declare("CALIBER_ARTICLE_PATH_RE", empty_or(parse_slug_pattern))
 EMPTY_PAGES_TO_STOP = declare("CALIBER_EMPTY_PAGES_TO_STOP", whole_number(1))
 STALE_PAGES_TO_STOP = declare("CALIBER_STALE_PAGES_TO_STOP", whole_number(0))
@@ -495,7 +481,7 @@ def refuse_bad_settings(crawler: Any) -> str | None:
         validate_settings(crawler.settings)
     except BadArgumentError as error:
         logger.error("Bad setting: %s", error)
-        for name in ("ITEM_PIPELINES", "EXTENSIONS"):
+        for name in ("ITEM_PIPELINES", "EXTENSIONS") if not crawler.settings.frozen else ():
             priority = max(crawler.settings.getpriority(name) or 0, SETTINGS_PRIORITIES["cmdline"])
             crawler.settings.set(name, {}, priority=priority)
         return BAD_SETTINGS

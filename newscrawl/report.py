@@ -351,7 +351,8 @@ def _notes(report: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("renamed", count("renamed", "stored under the new slug")),
         ("gone", count("gone", "no longer on the site")),
         ("pages cut short", f"{report['pages_cut_short'] or ''}"),
-        ("revisits", kinds(report["revisits"])),
+        # Shown when some checkpoint was due (the JSON report always has the counts).
+        ("revisits", kinds(report["revisits"]) if any(report["revisits"].values()) else ""),
         ("other errors", kinds(report["other_errors"])),
         ("dataset repaired", count("dataset_repaired_bytes", "bytes of a torn line set aside")),
         ("failing pages", f"{saved['saved']} saved in {saved['folder']}" if saved else ""),

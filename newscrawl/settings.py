@@ -19,7 +19,14 @@ JSONL_INDEX_PATH = None
 # (newscrawl/editions.py: /en/category/world and WORLD, /category/mir and МИР).
 CALIBER_SECTION_PATH = ""
 CALIBER_SECTION_LABEL = ""
-CALIBER_PAGE_PARAM = "page"
+# Page N >= 2 of the section, as a template: {section} is the section URL without its query,
+# {page} the number, {base} the base URL; e.g. "{section}/page/{page}" for path paging.
+CALIBER_PAGE_URL = "{section}?page={page}"
+# Retired: a value for it stops the crawl with the CALIBER_PAGE_URL to use instead.
+CALIBER_PAGE_PARAM = None
+# A walk that reaches this many listing pages stops and fails as "listing_ceiling": a safety net
+# far above the section's size (at 18 cards a page, 90,000 articles), never the normal end.
+CALIBER_MAX_LISTING_PAGES = 5000
 # Where an article link's path names its slug: a regular expression with a group named slug
 # (empty: the crawled edition's own, see newscrawl/editions.py).
 CALIBER_ARTICLE_PATH_RE = ""
@@ -78,6 +85,9 @@ DOWNLOAD_FAIL_ON_DATALOSS = False
 DOWNLOAD_MAXSIZE = 2 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 1024 * 1024
 REDIRECT_MAX_TIMES = 5
+# <meta http-equiv="refresh"> is judged by the spider (a reload is ignored, a refresh to another
+# article followed once, anything else counted and owed), not followed blindly by Scrapy.
+METAREFRESH_ENABLED = False
 
 # Security: no request (or redirect) leaves the base_url's scheme, host and port; it runs before
 # Scrapy's offsite filter and robots.txt, so another host is never even resolved.

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import timedelta, timezone
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from newscrawl.editions import DEFAULT_EDITION, EDITIONS, Edition
 
@@ -17,7 +17,9 @@ DEFAULT_BASE_URL = "https://caliber.az"
 # The default edition's section and article paths (newscrawl/editions.py has every edition's).
 SECTION_PATH = EDITIONS[DEFAULT_EDITION].section_path
 SECTION_LABEL = EDITIONS[DEFAULT_EDITION].section_label
-PAGE_PARAM = "page"
+# Page N >= 2 of the section (CALIBER_PAGE_URL): {section} is the section URL without its query,
+# {page} the number, {base} the base URL. An assumption: SITE.md, "Listing pages".
+PAGE_URL = "{section}?page={page}"
 ARTICLE_PATH_RE = EDITIONS[DEFAULT_EDITION].article_path_re
 ARTICLE_PREFIX = EDITIONS[DEFAULT_EDITION].article_prefix
 LANGUAGE = EDITIONS[DEFAULT_EDITION].language
@@ -35,7 +37,7 @@ class SiteScheme:
     base_url: str
     section_path: str = SECTION_PATH
     section_label: str = SECTION_LABEL
-    page_param: str = PAGE_PARAM
+    page_url: str = PAGE_URL
     article_path_re: str = ARTICLE_PATH_RE
     article_prefix: str = ARTICLE_PREFIX
     language: str = LANGUAGE
@@ -62,13 +64,20 @@ class SiteScheme:
         cls, base_url: str, settings: Any, edition: Edition = EDITIONS[DEFAULT_EDITION]
     ) -> SiteScheme:
         """Build ``edition``'s scheme for ``base_url`` with ``CALIBER_*`` overrides from Scrapy
-        settings (an empty or unset setting keeps the edition's own value)."""
+        settings (an empty or unset setting keeps the edition's own value).
+
+        Raises ``BadArgumentError`` for a paging setting that cannot be used.
+        """
+        # Imported here: newscrawl.arguments imports this module.
+        from newscrawl.arguments import parse_page_param, parse_page_url  # noqa: PLC0415
+
+        parse_page_param(settings.get("CALIBER_PAGE_PARAM"))
         own = cls.for_edition(base_url, edition)
         return replace(
             own,
             section_path=settings.get("CALIBER_SECTION_PATH") or own.section_path,
             section_label=settings.get("CALIBER_SECTION_LABEL") or own.section_label,
-            page_param=settings.get("CALIBER_PAGE_PARAM", PAGE_PARAM),
+            page_url=parse_page_url(settings.get("CALIBER_PAGE_URL") or PAGE_URL),
             article_path_re=settings.get("CALIBER_ARTICLE_PATH_RE") or own.article_path_re,
         )
 
@@ -88,10 +97,12 @@ class SiteScheme:
         >>> s = SiteScheme("https://caliber.az")
         >>> s.listing_url(1), s.listing_url(3)
         ('https://caliber.az/en/category/world', 'https://caliber.az/en/category/world?page=3')
+        >>> SiteScheme("https://caliber.az", page_url="{section}/page/{page}").listing_url(2)
+        'https://caliber.az/en/category/world/page/2'
         """
         if page <= 1:
             return self.section_url
-        return f"{self.section_url}?{self.page_param}={page}"
+        return page_url(self.page_url, self.base_url, self.section_url, page)
 
     def article_url(self, slug: str) -> str:
         """Canonical URL of the article ``slug`` on the crawled host."""
@@ -125,9 +136,14 @@ class SiteScheme:
         True
         >>> s.article_slug("https://caliber.az/post/a-b", page) is None
         True
+
+        A link that is not a valid URL names nothing (``link_is_valid`` tells it apart):
+
+        >>> s.article_slug("http://[oops/en/post/x", page) is None
+        True
         """
-        parts = urlsplit(urljoin(page_url, href.strip()))
-        if parts.scheme not in ("http", "https"):
+        parts = _split(href, page_url)
+        if parts is None or parts.scheme not in ("http", "https"):
             return None
         if parts.netloc != self.host and parts.hostname not in SITE_HOSTS:
             return None
@@ -139,7 +155,46 @@ class SiteScheme:
     def is_section_link(self, href: str, page_url: str) -> bool:
         """Whether ``href`` points at this section's listing (on any of the site's hosts).
 
-        >>> SiteScheme("https://caliber.az").is_section_link("/en/category/world/", "https://caliber.az/")
+        >>> s = SiteScheme("https://caliber.az")
+        >>> s.is_section_link("/en/category/world/", "https://caliber.az/")
         True
+        >>> s.is_section_link("http://[oops/en/category/world", "https://caliber.az/")
+        False
         """
-        return urlsplit(urljoin(page_url, href.strip())).path.rstrip("/") == self.section_path
+        parts = _split(href, page_url)
+        return parts is not None and parts.path.rstrip("/") == self.section_path
+
+    @staticmethod
+    def link_is_valid(href: str, page_url: str) -> bool:
+        """Whether a link on a page can be read as a URL at all.
+
+        >>> SiteScheme.link_is_valid("/en/post/a", "https://caliber.az/")
+        True
+        >>> SiteScheme.link_is_valid("http://[oops/en/post/x", "https://caliber.az/")
+        False
+        """
+        return _split(href, page_url) is not None
+
+
+def _split(href: str, page_url: str) -> SplitResult | None:
+    """``href`` resolved against the page it is on, split; ``None`` when it is not a valid URL
+    (``http://[oops/...`` is refused by urllib as an invalid IPv6 address)."""
+    try:
+        parts = urlsplit(urljoin(page_url, href.strip()))
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return None
+    return parts
+
+
+def page_url(template: str, base_url: str, section_url: str, page: int) -> str:
+    """Page ``page`` of the section by a ``CALIBER_PAGE_URL`` template (a path: on ``base_url``).
+
+    >>> page_url("{section}/page/{page}", "http://h", "http://h/en/category/world?x=1", 3)
+    'http://h/en/category/world/page/3'
+    >>> page_url("/api/world?page={page}&limit=18", "http://h", "http://h/en/category/world", 2)
+    'http://h/api/world?page=2&limit=18'
+    """
+    section = section_url.split("?", 1)[0]
+    url = template.format(section=section, page=page, base=base_url)
+    return base_url + url if template.startswith("/") else url

@@ -36,7 +36,12 @@ GOOD: dict[str, list[tuple[Any, Any]]] = {
         ("", ""),
     ],
     "CALIBER_SECTION_LABEL": [("WORLD", "WORLD"), ("МИР", "МИР"), ("", "")],
-    "CALIBER_PAGE_PARAM": [("page", "page"), ("p_1", "p_1")],
+    "CALIBER_PAGE_URL": [
+        ("{section}?page={page}", "{section}?page={page}"),
+        ("{section}/page/{page}", "{section}/page/{page}"),
+    ],
+    "CALIBER_PAGE_PARAM": [(None, None)],
+    "CALIBER_MAX_LISTING_PAGES": [("5000", 5000), (1, 1)],
     "CALIBER_ARTICLE_PATH_RE": [(r"/post/(?P<slug>[^/]+)$", r"/post/(?P<slug>[^/]+)$"), ("", "")],
     "CALIBER_EMPTY_PAGES_TO_STOP": [("1", 1), (2, 2), (" 3 ", 3)],
     "CALIBER_STALE_PAGES_TO_STOP": [("0", 0), (2, 2)],
@@ -91,12 +96,23 @@ BAD: dict[str, list[tuple[Any, str]]] = {
         ),
     ],
     "CALIBER_SECTION_LABEL": [(" ", "CALIBER_SECTION_LABEL must be one line of text, got ' '")],
+    "CALIBER_PAGE_URL": [
+        (
+            "{section}?page=2",
+            "CALIBER_PAGE_URL must be a URL template such as {section}?page={page} or"
+            " {section}/page/{page} (placeholders {section}, {page}, {base}) that must hold"
+            " {page}, got '{section}?page=2'",
+        )
+    ],
     "CALIBER_PAGE_PARAM": [
         (
-            "page=2",
-            "CALIBER_PAGE_PARAM must be a query parameter name (letters, digits, _.~-),"
-            " got 'page=2'",
+            "p",
+            "CALIBER_PAGE_PARAM is retired: set CALIBER_PAGE_URL instead (default"
+            " {section}?page={page}), here -s 'CALIBER_PAGE_URL={section}?p={page}'",
         )
+    ],
+    "CALIBER_MAX_LISTING_PAGES": [
+        ("0", "CALIBER_MAX_LISTING_PAGES must be a whole number of at least 1, got '0'")
     ],
     "CALIBER_ARTICLE_PATH_RE": [
         (

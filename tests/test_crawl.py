@@ -11,11 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.utils.test import get_crawler
 
+from newscrawl.arguments import BadArgumentError, parse_page_param, parse_page_url
 from newscrawl.items import FIELDS
 from newscrawl.replica import ReplicaServer, default_site
+from newscrawl.replica.variants import IgnoresPageParamSite, PathPagingSite
 from newscrawl.schema import schema_errors
-from tests.conftest import REPLICA_SITE, ROOT, crawl_command, load_json, read_jsonl
+from newscrawl.site import SECTION_PATH
+from newscrawl.spiders.caliber_world import CaliberWorldSpider
+from tests.conftest import REPLICA_SITE, ROOT, crawl_command, load_json, read_jsonl, run_state
 
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=INFO"]
 
@@ -31,6 +36,12 @@ def crawl(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
     )
+
+
+def page_slugs(page: int) -> set[str]:
+    """The section's slugs on listing page ``page`` of the bundled replica."""
+    listing = load_json(REPLICA_SITE / "en" / "category" / "world" / f"page-{page}.expected.json")
+    return {card["slug"] for card in listing["articles"]}
 
 
 #: Where each edition's saved section and articles are in the replica.
@@ -68,6 +79,11 @@ def assert_matches_replica(items: list[dict[str, Any]], base_url: str, edition: 
             assert item[key] == want[key], f"{item['slug']}: field {key!r}"
 
 
+def progress(log: str) -> list[str]:
+    """The progress lines of a crawl's log, one per listing page read."""
+    return re.findall(r"\[caliber_world\] INFO: (page \d+: .*)", log)
+
+
 def test_crawl_writes_every_article_once_and_a_second_run_adds_nothing(
     replica: ReplicaServer, tmp_path: Path
 ) -> None:
@@ -93,6 +109,15 @@ def test_crawl_writes_every_article_once_and_a_second_run_adds_nothing(
         "image_url 18, crawled_at 19\n"
     ) in first.stderr
     assert "'caliber_world/fields_filled/author': 7," in first.stderr
+    # One progress line per listing page: page 2 repeats a story of page 1 and shows two cards
+    # of another section (other = another section, not an article, or already asked for).
+    assert progress(first.stderr) == [
+        "page 1: 7 cards, 7 new, 0 stored, 0 other",
+        "page 2: 9 cards, 6 new, 0 stored, 3 other",
+        "page 3: 6 cards, 6 new, 0 stored, 0 other",
+        "page 4: 0 cards, 0 new, 0 stored, 0 other",
+        "page 5: 0 cards, 0 new, 0 stored, 0 other",
+    ]
     assert "'caliber_world/report/articles_new': 19," in first.stderr
 
     second = crawl("-a", f"base_url={replica.base_url}", "-s", f"JSONL_PATH={dataset}")
@@ -103,6 +128,10 @@ def test_crawl_writes_every_article_once_and_a_second_run_adds_nothing(
     assert "Stopping at page 2: nothing new on the last 2 pages" in second.stderr
     assert "'caliber_world/articles_already_stored': 13," in second.stderr
     assert "'downloader/request_count': 3," in second.stderr
+    assert progress(second.stderr) == [
+        "page 1: 7 cards, 0 new, 7 stored, 0 other",
+        "page 2: 9 cards, 0 new, 6 stored, 3 other",
+    ]
     assert "'caliber_world/items_written'" not in second.stderr
 
 
@@ -158,6 +187,12 @@ def test_since_skips_older_articles_and_stops_paging(
         ("max_pages=-1", "max_pages must be a whole number of at least 1"),
         ("max_pages=two", "max_pages must be a whole number of at least 1"),
         ("since=yesterday", "since must be an ISO date or datetime"),
+        (
+            "max_page=1",
+            "unknown argument 'max_page' (did you mean max_pages?); "
+            "the arguments are base_url, max_pages, since, edition",
+        ),
+        ("base_url=http://[::1:80", "base_url must be http(s)://host[:port]"),
         ("edition=fr", "edition must be one of en, ru, got 'fr'"),
     ],
 )
@@ -179,6 +214,154 @@ def test_spider_accepts_scrapyd_arguments(replica: ReplicaServer, tmp_path: Path
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(read_jsonl(dataset)) > 0
+
+
+def spider_for(*settings: tuple[str, Any], **arguments: str) -> CaliberWorldSpider:
+    """The spider as ``scrapy crawl`` would build it with these settings and arguments."""
+    crawler = get_crawler(CaliberWorldSpider, dict(settings))
+    spider: CaliberWorldSpider = CaliberWorldSpider.from_crawler(crawler, **arguments)
+    return spider
+
+
+@pytest.mark.parametrize(
+    ("base_url", "allowed", "listing"),
+    [
+        ("http://[::1]", "::1", "http://[::1]/en/category/world"),
+        ("http://[::1]:8080/", "::1", "http://[::1]:8080/en/category/world"),
+        ("http://калибер.az", "xn--80acmkih2b.az", "http://xn--80acmkih2b.az/en/category/world"),
+        ("https://Caliber.AZ:8443", "caliber.az", "https://caliber.az:8443/en/category/world"),
+    ],
+)
+def test_base_url_host_is_what_requests_will_carry(
+    base_url: str, allowed: str, listing: str
+) -> None:
+    spider = spider_for(base_url=base_url)
+    assert spider.allowed_domains == [allowed]
+    assert spider.scheme.listing_url(1) == listing
+    assert spider.scheme.article_slug(f"{listing.rsplit('/en/', 1)[0]}/en/post/a", listing) == "a"
+
+
+@pytest.mark.parametrize(
+    ("template", "page_two"),
+    [
+        ("{section}?page={page}", "http://h:1/en/category/world?page=2"),
+        ("{section}/page/{page}", "http://h:1/en/category/world/page/2"),
+        ("{section}?p={page}&limit=18", "http://h:1/en/category/world?p=2&limit=18"),
+        ("{base}/en/category/world/{page}/", "http://h:1/en/category/world/2/"),
+        ("/api/category/world/posts?page={page}", "http://h:1/api/category/world/posts?page=2"),
+    ],
+)
+def test_page_url_template_names_page_two(template: str, page_two: str) -> None:
+    spider = spider_for(("CALIBER_PAGE_URL", template), base_url="http://h:1")
+    assert spider.scheme.listing_url(1) == "http://h:1/en/category/world"
+    assert spider.scheme.listing_url(2) == page_two
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("{section}?page=2", "CALIBER_PAGE_URL must be a URL template such as"),
+        ("{section}?page={pgae}", "; {pgae} is not one of them, got '{section}?page={pgae}'"),
+        ("{section}?page={page", "; its braces do not pair"),
+        ("http://elsewhere.example/{page}", "must start with {section}, {base} or /"),
+        ("{base}@elsewhere.example/{page}", "that stays on the crawled host"),
+        ("{base}:81/{page}", "that stays on the crawled host"),
+        (3, "CALIBER_PAGE_URL must be a URL template such as"),
+    ],
+)
+def test_a_bad_page_url_is_refused_in_one_line(value: object, message: str) -> None:
+    with pytest.raises(BadArgumentError) as error:
+        parse_page_url(value)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_the_retired_page_param_names_the_setting_to_use() -> None:
+    with pytest.raises(BadArgumentError) as error:
+        parse_page_param("p")
+    assert str(error.value) == (
+        "CALIBER_PAGE_PARAM is retired: set CALIBER_PAGE_URL instead (default "
+        "{section}?page={page}), here -s 'CALIBER_PAGE_URL={section}?p={page}'"
+    )
+    spider = spider_for(("CALIBER_PAGE_PARAM", "p"), ("CALIBER_MAX_LISTING_PAGES", "lots"))
+    assert spider.close_reason == "bad_settings"  # closed at start, before any request
+
+
+def error_lines(log: str) -> list[str]:
+    """The messages of a crawl's ERROR lines, but for the failed run's report and verdict."""
+    messages = [line.split(" ERROR: ", 1)[1] for line in log.splitlines() if " ERROR: " in line]
+    return [m for m in messages if not m.startswith(("Run report (FAILED", "run FAILED ("))]
+
+
+def test_a_site_that_ignores_the_page_parameter_stops_as_paging_repeats(tmp_path: Path) -> None:
+    with ReplicaServer(IgnoresPageParamSite(default_site())) as server:
+        dataset = tmp_path / "out.jsonl"
+        result = crawl("-a", f"base_url={server.base_url}", "-s", f"JSONL_PATH={dataset}")
+        listing_requests = [r.target for r in server.requests if "/category/" in r.target]
+    assert result.returncode == 1
+    assert "'finish_reason': 'paging_repeats'" in result.stderr
+    assert error_lines(result.stderr) == [
+        f"Paging repeats: page 2 ({server.base_url}{SECTION_PATH}?page=2) lists only articles "
+        "that earlier pages listed, so the site does not page as CALIBER_PAGE_URL = "
+        "'{section}?page={page}' says; run `scrapy probe` to find the paging that works and set "
+        "it with -s CALIBER_PAGE_URL=... (the articles already requested are still fetched)"
+    ]
+    assert listing_requests == [SECTION_PATH, f"{SECTION_PATH}?page=2"]
+    # What page 1 listed is fetched and written; the dataset is not marked walked.
+    assert sorted(item["slug"] for item in read_jsonl(dataset)) == sorted(page_slugs(1))
+    assert run_state(dataset)["walked"] is False
+
+
+def test_a_wrong_page_parameter_on_the_replica_stops_as_paging_repeats(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    dataset = tmp_path / "out.jsonl"
+    result = crawl(
+        "-a", f"base_url={replica.base_url}", "-s", f"JSONL_PATH={dataset}",
+        "-s", "CALIBER_PAGE_URL={section}?p={page}",
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "'finish_reason': 'paging_repeats'" in result.stderr
+    assert "CALIBER_PAGE_URL = '{section}?p={page}' says" in result.stderr
+    assert "'caliber_world/listing_pages': 2," in result.stderr
+    assert sorted(item["slug"] for item in read_jsonl(dataset)) == sorted(page_slugs(1))
+
+
+def test_path_paging_is_a_settings_change(tmp_path: Path) -> None:
+    with ReplicaServer(PathPagingSite(default_site())) as server:
+        dataset = tmp_path / "out.jsonl"
+        result = crawl(
+            "-a", f"base_url={server.base_url}", "-s", f"JSONL_PATH={dataset}",
+            "-s", "CALIBER_PAGE_URL={section}/page/{page}",
+        )  # fmt: skip
+        listing_requests = [r.target for r in server.requests if "/category/" in r.target]
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert_matches_replica(read_jsonl(dataset), server.base_url)
+    assert listing_requests == [SECTION_PATH] + [f"{SECTION_PATH}/page/{n}" for n in (2, 3, 4, 5)]
+    assert run_state(dataset)["walked"] is True
+
+
+def test_the_listing_ceiling_stops_a_walk_that_goes_on(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    dataset = tmp_path / "out.jsonl"
+    result = crawl(
+        "-a", f"base_url={replica.base_url}", "-s", f"JSONL_PATH={dataset}",
+        "-s", "CALIBER_MAX_LISTING_PAGES=2",
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "'finish_reason': 'listing_ceiling'" in result.stderr
+    assert error_lines(result.stderr) == [
+        "Listing ceiling: 2 listing pages read (CALIBER_MAX_LISTING_PAGES) and the section goes "
+        f"on after {replica.base_url}{SECTION_PATH}?page=2; raise the setting if the section is "
+        "this long, or check CALIBER_PAGE_URL with `scrapy probe` (the articles already "
+        "requested are still fetched)"
+    ]
+    assert "'caliber_world/listing_pages': 2," in result.stderr
+    assert sorted(item["slug"] for item in read_jsonl(dataset)) == sorted(
+        page_slugs(1) | page_slugs(2)
+    )
+    assert run_state(dataset)["walked"] is False
 
 
 # --- the Russian edition ------------------------------------------------------------------
@@ -204,9 +387,9 @@ def test_russian_edition_writes_every_article_of_the_mir_section(
     # robots.txt, listing pages 1 to 5 (4 and 5 empty), the 16 articles: nothing else.
     assert "'downloader/request_count': 22," in first.stderr
     assert (
-        "  fields filled (of 16):    url 16, slug 16, language 16, section 16, headline 16, "
-        "published_at 16, author 0, cited_sources 14, views 15, body 16, image_url 15, "
-        "crawled_at 16\n"
+        "  fields filled:      of 16 written: url 16, slug 16, language 16, section 16, headline 16,"
+        " published_at 16, author 0, cited_sources 14, views 15, body 16, image_url 15,"
+        " crawled_at 16\n"
     ) in first.stderr
 
     raw = dataset.read_bytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -9,20 +10,24 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.replica import Fault, FaultySite, RedesignedSite, ReplicaServer, Site, default_site
-from tests.conftest import REPLICA_SITE, load_json, owed, read_jsonl
-from tests.test_crawl import crawl, expected_articles
+from newscrawl.replica import (
+    DirectorySite,
+    Fault,
+    FaultySite,
+    RedesignedSite,
+    ReplicaServer,
+    Site,
+    default_site,
+)
+from newscrawl.replica.generate import make_articles, write_site
+from tests.conftest import REPLICA_SITE, owed, read_jsonl, run_state
+from tests.test_crawl import crawl, expected_articles, page_slugs
 
 POST = "/en/post/"
 SECTION = "/en/category/world"
 # Small timeouts and few retries keep a stalled response down to a second or two.
 QUICK = ["-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=2"]
 ELSEWHERE = "http://other-host.invalid"
-
-
-def page_slugs(page: int) -> set[str]:
-    listing = load_json(REPLICA_SITE / "en" / "category" / "world" / f"page-{page}.expected.json")
-    return {card["slug"] for card in listing["articles"]}
 
 
 def article_html(slug: str) -> bytes:
@@ -125,31 +130,40 @@ def test_faults_are_survived_counted_and_logged_once(
     assert code == 0, log[-3000:]
     assert stat(log, "finish_reason") == "finished"
     expected = expected_articles(server.base_url)
-    lost = set(FAILING) | (page_slugs(3) - page_slugs(1) - page_slugs(2))
+    # A page cut short is not written with what it held: it is owed to the next run.
+    lost = set(FAILING) | {TRUNCATED} | (page_slugs(3) - page_slugs(1) - page_slugs(2))
     items = {item["slug"]: item for item in read_jsonl(dataset)}
     assert sorted(items) == sorted(set(expected) - lost)
     for slug, item in items.items():
         del item["crawled_at"]
-        if slug != TRUNCATED:
-            assert item == expected[slug], slug
-    # The truncated page keeps what could be read; what could not is null (or cut short).
-    cut, whole = items[TRUNCATED], expected[TRUNCATED]
-    assert cut["headline"] == whole["headline"] and cut["published_at"] == whole["published_at"]
-    assert cut["body"] and whole["body"].startswith(cut["body"]) and cut["body"] != whole["body"]
-    assert cut["views"] is None and whole["views"] is not None
+        assert item == expected[slug], slug
 
     for slug, (_, kind) in FAILING.items():
         assert stat(log, f"caliber_world/errors/article_{kind}") == 1, kind
         url = f"{server.base_url}{POST}{slug}"
         assert log.count(url) == 1, url
-        assert f"Article page failed ({kind}): {url}\n" in log
+        assert f"Article page failed ({kind}): {url}" in log
     listing_url = f"{server.base_url}{SECTION}?page=3"
     assert stat(log, "caliber_world/errors/listing_offsite") == 1
     assert log.count(listing_url) == 1
     assert stat(log, "caliber_world/pages_truncated") == 1
-    no_views = [s for s in items if s != TRUNCATED and expected[s]["views"] is None]
-    assert stat(log, "caliber_world/field_missing/views") == 1 + len(no_views)
-    assert f"Article incomplete (truncated): {server.base_url}{POST}{TRUNCATED}\n" in log
+    assert log.count(f"{server.base_url}{POST}{TRUNCATED}") == 1
+    assert f"Article page failed (truncated): {server.base_url}{POST}{TRUNCATED}\n" in log
+    # Owed to the next run: what may mend (5xx, reset, timeout, an off-site redirect, a cut
+    # page); not a 404, a PDF, nor a page too large (given up at once: it will be again).
+    assert owed(dataset) == {
+        slug: 1
+        for slug, (_, kind) in FAILING.items()
+        if kind not in ("http_404", "not_html", "too_large")
+    } | {TRUNCATED: 1}
+    assert stat(log, "caliber_world/articles_given_up") == 1
+    assert (
+        "Article page failed (too_large): "
+        f"{server.base_url}{POST}iran-warns-tehran-may-face-water-rationing-as-reservoirs-run-low;"
+        " given up: it would be too large next time too\n"
+    ) in log
+    no_views = [s for s in items if expected[s]["views"] is None]
+    assert stat(log, "caliber_world/field_missing/views") == len(no_views)
     assert stat(log, "caliber_world/listing_pages") == 3  # 1, 2 (after a reset) and empty 4
     assert stat(log, "caliber_world/offsite_refused") == 2
     # Retried: 1 + 1 + 1 recovering, 2 + 2 failing (503, reset), 1 the stall (a timeout is
@@ -191,7 +205,13 @@ def test_empty_listing_page_robots_user_agent_and_hostile_headline(
 
     assert code == 0, log[-3000:]
     # Page 2 is empty but paging goes on: page 3's articles are read, then 4 and 5 end it.
-    assert stat(log, "caliber_world/listing_pages") == 5
+    # Page 3 showing cards again, page 2 is asked once more: still empty, it is a hole that
+    # leaves the dataset not walked (the next run reads the whole section again).
+    assert stat(log, "caliber_world/listing_pages") == 6
+    assert stat(log, "caliber_world/errors/listing_empty_mid_section") == 1
+    assert f"Listing page failed (empty_mid_section): {server.base_url}{SECTION}?page=2\n" in log
+    assert [r.target for r in server.requests].count(f"{SECTION}?page=2") == 2
+    assert run_state(dataset)["walked"] is False
     lost = (page_slugs(2) - page_slugs(1)) | {forbidden}
     raw = dataset.read_bytes()
     lines = raw.decode("utf-8").splitlines()
@@ -328,5 +348,307 @@ def test_a_section_that_cannot_be_read_at_all_fails_the_run(
 
     assert code == 1
     assert stat(log, "finish_reason") == "section_unreachable"
-    assert stat(log, "caliber_world/errors/listing_http_404") == 2
-    assert "Section unreachable: no listing page could be read (2 failed; see above)" in log
+    # Page 1 failed; page 2's 404 ends the section (past page 1 that is no failure).
+    assert stat(log, "caliber_world/errors/listing_http_404") == 1
+    assert stat(log, "caliber_world/listing_end_404") == 1
+    assert "Section unreachable: no listing page could be read (1 failed; see above)" in log
+
+
+def malformed_cards() -> bytes:
+    """Two cards whose links are not URLs: an article link, and a category link."""
+    return (
+        b'<div class="float_block">\n'
+        b'  <a href="http://[oops/en/post/x"><h2 class="float_block_title">Broken</h2></a>\n'
+        b'  <div class="float_block_bottom"><a href="https://caliber.az/en/category/world">'
+        b'<div class="float_block_category">WORLD</div></a></div>\n</div>\n'
+        b'<div class="float_block">\n'
+        b'  <a href="/en/post/broken-category"><h2 class="float_block_title">Broken</h2></a>\n'
+        b'  <div class="float_block_bottom"><a href="http://[oops/en/category/world">'
+        b'<div class="float_block_category">WORLD</div></a></div>\n</div>\n'
+    )
+
+
+def test_a_malformed_card_link_is_counted_and_the_rest_of_the_page_is_read(
+    serve: list[ReplicaServer], tmp_path: Path
+) -> None:
+    page_one = default_site().resolve(SECTION, {}).body
+    first_card = page_one.index(b'<div class="float_block">')
+    broken = page_one[:first_card] + malformed_cards() + page_one[first_card:]
+    server = start(serve, FaultySite(default_site(), {SECTION: Fault(body=broken)}))
+    dataset = tmp_path / "out.jsonl"
+
+    code, log = crawl_site(server, dataset)
+
+    assert code == 0, log[-3000:]
+    assert sorted(item["slug"] for item in read_jsonl(dataset)) == sorted(
+        expected_articles(server.base_url)
+    )
+    assert stat(log, "caliber_world/cards_malformed") == 2
+    assert log.count("malformed link") == 1
+    assert (
+        "Listing page has 2 card(s) with a malformed link, skipped (first: "
+        f"'http://[oops/en/post/x'): {server.base_url}{SECTION}\n"
+    ) in log
+    assert "page 1: 9 cards, 7 new, 0 stored, 2 other\n" in log
+    assert "Traceback" not in log
+
+
+def generated_site(root: Path, count: int = 120) -> tuple[Path, list[str]]:
+    """A generated replica of ``count`` articles, 18 a page, and its slugs newest first."""
+    articles = make_articles(count, seed=9)
+    return write_site(root, articles, per_page=18), [a.slug for a in articles]
+
+
+def listing(page: int) -> str:
+    return f"{SECTION}?page={page}" if page > 1 else SECTION
+
+
+def runs(server: ReplicaServer, dataset: Path, count: int) -> list[tuple[int, str]]:
+    """``count`` crawls of ``server`` one after another, each as a scheduled run would be."""
+    return [crawl_site(server, dataset, "-s", "DOWNLOAD_DELAY=0") for _ in range(count)]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("empty", 1, 0, "listing_rechecked"),
+        ("empty", 2, 18, "errors/listing_empty_mid_section"),
+        ("cut", 1, 0, "listing_rechecked"),
+        ("cut", 2, 18, "errors/listing_truncated"),
+    ],
+    ids=["empty-once", "empty-twice", "cut-once", "cut-twice"],
+)
+def test_a_listing_glitch_in_the_middle_loses_nothing(
+    case: tuple[str, int, int, str], serve: list[ReplicaServer], tmp_path: Path
+) -> None:
+    # page 3 of 7 served empty or cut short, once (asked again: mended) or twice (a hole)
+    kind, times, first_run_lost, stat_name = case
+    root, slugs = generated_site(tmp_path / "site")
+    page_three = DirectorySite(root).resolve(SECTION, {"page": ["3"]}).body
+    empty = DirectorySite(root).resolve(SECTION, {"page": ["99"]}).body
+    # Cut before the page's first card: what came through shows no card at all.
+    glitch = (
+        Fault(times=times, body=empty)
+        if kind == "empty"
+        else Fault(times=times, cut_after=page_three.index(b'<div class="float_block">'))
+    )
+    site = FaultySite(DirectorySite(root), {listing(3): glitch})
+    server = start(serve, site)
+    dataset = tmp_path / "out.jsonl"
+
+    (first, first_log), (second, second_log), (third, third_log) = runs(server, dataset, 3)
+
+    assert first == second == third == 0, first_log[-3000:]
+    assert stat(first_log, f"caliber_world/{stat_name}") == 1
+    assert stat(first_log, "caliber_world/items_written") == 120 - first_run_lost
+    if first_run_lost:
+        # A hole: the run says so and leaves the dataset not walked, so the next run walks
+        # the whole section again and fetches what the hole hid.
+        assert f"Listing page failed ({stat_name.split('_', 1)[1]}): " in first_log
+        assert stat(second_log, "caliber_world/items_written") == first_run_lost
+        assert "Stopping at page 9: no section cards on the last 2 pages" in second_log
+    else:
+        assert stat(second_log, "caliber_world/items_written") is None
+    assert "Stopping at page 2: nothing new on the last 2 pages" in third_log
+    assert stat(third_log, "downloader/request_count") == 3
+    stored = [item["slug"] for item in read_jsonl(dataset)]
+    assert sorted(stored) == sorted(slugs)  # each article exactly once
+    assert run_state(dataset)["walked"] is True
+    assert site.served[listing(3)] == (3 if first_run_lost else 2)  # glitch, again; run 2
+
+
+@pytest.mark.parametrize("empty_first", [True, False], ids=["empty-then-404", "404"])
+def test_a_section_that_ends_in_a_404_is_walked(
+    empty_first: bool, serve: list[ReplicaServer], tmp_path: Path
+) -> None:
+    root, slugs = generated_site(tmp_path / "site")  # pages 1-7, then empty pages
+    end = 9 if empty_first else 8
+    server = start(serve, FaultySite(DirectorySite(root), {listing(end): Fault(status=404)}))
+    dataset = tmp_path / "out.jsonl"
+
+    (first, first_log), (second, second_log) = runs(server, dataset, 2)
+
+    assert first == 0, first_log[-3000:]
+    assert sorted(item["slug"] for item in read_jsonl(dataset)) == sorted(slugs)
+    assert stat(first_log, "caliber_world/listing_end_404") == 1
+    assert stat(first_log, "caliber_world/errors/listing_http_404") is None
+    assert " ERROR: " not in first_log
+    assert (
+        f"INFO: Stopping at page {end}: it answers 404, the section ends: "
+        f"{server.base_url}{listing(end)}\n"
+    ) in first_log
+    assert run_state(dataset)["walked"] is True
+    # The next run is incremental: pages 1 and 2, nothing new, and it stops.
+    assert second == 0, second_log[-3000:]
+    assert "Stopping at page 2: nothing new on the last 2 pages" in second_log
+    assert stat(second_log, "downloader/request_count") == 3
+
+
+def test_a_404_on_page_2_ends_the_section_with_a_warning(
+    serve: list[ReplicaServer], tmp_path: Path
+) -> None:
+    server = start(serve, FaultySite(default_site(), {listing(2): Fault(status=404)}))
+    dataset = tmp_path / "out.jsonl"
+
+    code, log = crawl_site(server, dataset)
+
+    assert code == 0, log[-3000:]
+    assert sorted(item["slug"] for item in read_jsonl(dataset)) == sorted(page_slugs(1))
+    assert (
+        "WARNING: Stopping at page 2: it answers 404, the section has a single page (if it has "
+        "more, CALIBER_PAGE_URL is wrong: check it with `scrapy probe`): "
+        f"{server.base_url}{SECTION}?page=2\n"
+    ) in log
+
+
+def renamed(slug: str, new_slug: str) -> bytes:
+    """The article's page as it reads once the story got a new slug."""
+    return article_html(slug).replace(slug.encode(), new_slug.encode())
+
+
+def test_redirects_and_refreshes_are_decided_counted_and_logged(
+    serve: list[ReplicaServer], tmp_path: Path
+) -> None:
+    loop = "reuters-eu-and-uk-agree-to-coordinate-shadow-fleet-tanker-inspections"
+    away = "typhoon-kalmaegi-makes-landfall-in-vietnam-after-deadly-passage-through-philippines"
+    moved = "leaders-gather-in-belem-as-brazil-hosts-cop30-climate-summit"  # 301, renamed
+    refreshed = "finland-keeps-eastern-border-shut-as-winter-approaches"  # refresh, renamed
+    twin = "media-oil-set-for-second-weekly-loss-as-supply-glut-fears-mount"  # 301 to a listed one
+    listed = "wsj-russian-forces-in-ukraine-near-first-major-conquest-in-more-than-two-years"
+    refresh_to = '<html><head><meta http-equiv="refresh" content="0; url={}"></head></html>'
+    site = FaultySite(
+        default_site(),
+        {
+            POST + loop: Fault(status=301, location=POST + loop),
+            POST + away: Fault(body=refresh_to.format("/").encode()),
+            POST + moved: Fault(status=301, location=f"{POST}{moved}-2025"),
+            f"{POST}{moved}-2025": Fault(status=200, body=renamed(moved, f"{moved}-2025")),
+            POST + refreshed: Fault(body=refresh_to.format(f"{POST}{refreshed}-2025").encode()),
+            f"{POST}{refreshed}-2025": Fault(
+                status=200, body=renamed(refreshed, f"{refreshed}-2025")
+            ),
+            POST + twin: Fault(status=301, location=POST + listed),
+        },
+    )
+    server = start(serve, site)
+    dataset = tmp_path / "out.jsonl"
+
+    code, log = crawl_site(server, dataset)
+
+    assert code == 0, log[-3000:]
+    expected = expected_articles(server.base_url)
+    items = {item.pop("slug"): item for item in read_jsonl(dataset)}
+    for item in items.values():
+        del item["crawled_at"]
+    # A renamed story is stored once, under its new slug and URL.
+    for old in (moved, refreshed):
+        new = f"{old}-2025"
+        want = {key: value for key, value in expected[old].items() if key != "slug"}
+        assert items.pop(new) == {**want, "url": f"{server.base_url}{POST}{new}"}
+    assert sorted(items) == sorted(set(expected) - {loop, away, moved, refreshed, twin})
+    assert stat(log, "caliber_world/articles_renamed") == 2
+    assert stat(log, "caliber_world/articles_meta_refresh_followed") == 1
+    assert stat(log, "caliber_world/articles_redirected_to_listed") == 1
+    assert stat(log, "caliber_world/errors/article_redirect_loop") == 1
+    assert stat(log, "caliber_world/errors/article_meta_refresh") == 1
+    url = f"{server.base_url}{POST}"
+    assert f"Article page failed (redirect_loop): {url}{loop}\n" in log
+    assert (
+        f"Article page failed (meta_refresh): {url}{away} (refreshes to {server.base_url}/)\n"
+        in log
+    )
+    assert (
+        f"Article renamed: {url}{moved} is now {url}{moved}-2025, stored under the new slug\n"
+    ) in log
+    assert (
+        f"Article {url}{twin} redirects to {url}{listed}, listed or stored already: "
+        "not written twice\n"
+    ) in log
+    # The loop ran into REDIRECT_MAX_TIMES (5): asked 6 times, not dropped after the first.
+    assert site.served[POST + loop] == 6
+    # What may mend is owed; the old slugs of renamed stories are settled, not owed.
+    assert owed(dataset) == {loop: 1, away: 1}
+
+    # The next run does not ask for the old slugs again (still listed): nothing new at all.
+    mended = start(serve, default_site())
+    code, log = crawl_site(mended, dataset, "-a", "max_pages=2")
+    assert code == 0, log[-3000:]
+    assert sorted(r.target for r in mended.requests if r.target.startswith(POST)) == sorted(
+        POST + slug for slug in (loop, away)
+    )
+    assert owed(dataset) == {}
+
+
+def test_an_owed_article_that_is_gone_is_no_longer_asked_for(
+    serve: list[ReplicaServer], tmp_path: Path
+) -> None:
+    deep = "japan-deploys-troops-to-help-tackle-surge-in-bear-attacks"  # a card on page 3
+    dataset = tmp_path / "out.jsonl"
+    failing = start(serve, FaultySite(default_site(), {POST + deep: Fault(status=503)}))
+    code, log = crawl_site(failing, dataset, "-s", "RETRY_ENABLED=0")
+    assert code == 0, log[-3000:]
+    assert owed(dataset) == {deep: 1}
+
+    gone = start(serve, FaultySite(default_site(), {POST + deep: Fault(status=404)}))
+    code, log = crawl_site(gone, dataset, "-a", "max_pages=1")
+    assert code == 0, log[-3000:]
+    assert stat(log, "caliber_world/articles_gone") == 1
+    assert (
+        f"Article page failed (http_404): {gone.base_url}{POST}{deep}; it was owed and is no "
+        "longer asked for\n"
+    ) in log
+    assert owed(dataset) == {}
+
+    code, log = crawl_site(gone, dataset, "-a", "max_pages=1")
+    assert code == 0, log[-3000:]
+    assert [r.target for r in gone.requests].count(POST + deep) == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "encoding"),
+    [("text/html; charset=iso-8859-1", "utf-8"), ("text/html; charset=utf-8", "cp1251")],
+    ids=["says-latin-1-is-utf-8", "says-utf-8-is-cp1251"],
+)
+def test_a_charset_that_contradicts_the_page_is_mended_and_counted(
+    header: str, encoding: str, serve: list[ReplicaServer], tmp_path: Path
+) -> None:
+    slug = "wsj-russian-forces-in-ukraine-near-first-major-conquest-in-more-than-two-years"
+    html = article_html(slug).decode("utf-8")
+    body = html.replace('<meta charset="utf-8">', f'<meta charset="{encoding}">').encode(encoding)
+    site = FaultySite(default_site(), {POST + slug: Fault(body=body, content_type=header)})
+    server = start(serve, site)
+    dataset = tmp_path / "out.jsonl"
+
+    code, log = crawl_site(server, dataset, "-a", "max_pages=1")
+
+    assert code == 0, log[-3000:]
+    item = next(item for item in read_jsonl(dataset) if item["slug"] == slug)
+    del item["crawled_at"]
+    assert item == expected_articles(server.base_url)[slug]
+    assert "’" in item["body"]
+    assert stat(log, "caliber_world/pages_charset_mismatch") == 1
+    assert log.count("charset mismatch") == 1
+    assert f"(read as {encoding}): {server.base_url}{POST}{slug}\n" in log
+
+
+def test_a_gzip_bomb_is_too_large_and_given_up_at_once(
+    serve: list[ReplicaServer], tmp_path: Path
+) -> None:
+    slug = "chile-heads-into-presidential-vote-with-security-top-of-agenda"
+    bomb = gzip.compress(b"<html>" + b" " * 3_000_000 + b"</html>")  # 3 MB once decompressed
+    fault = Fault(body=bomb, headers={"Content-Encoding": "gzip"})
+    server = start(serve, FaultySite(default_site(), {POST + slug: fault}))
+    dataset = tmp_path / "out.jsonl"
+
+    code, log = crawl_site(server, dataset)
+
+    assert code == 0, log[-3000:]
+    assert slug not in [item["slug"] for item in read_jsonl(dataset)]
+    assert stat(log, "caliber_world/errors/article_too_large") == 1
+    assert stat(log, "caliber_world/articles_given_up") == 1
+    assert log.count(f"{server.base_url}{POST}{slug}") == 1
+    assert (
+        f"Article page failed (too_large): {server.base_url}{POST}{slug}; given up: it would be "
+        "too large next time too\n"
+    ) in log
+    assert owed(dataset) == {}

@@ -99,10 +99,10 @@ def test_the_report_accounts_for_every_card_and_article(
     assert result.returncode == 0, log[-3000:]
     cards = listed_cards()
     requested = len(set(cards))
-    failed = {SERVICE_UNAVAILABLE, NOT_FOUND, PDF}
+    failed = {SERVICE_UNAVAILABLE, NOT_FOUND, PDF, CUT_SHORT}
     refused = {NO_CONTENT, HEADLINE_ONLY}
     written = requested - len(failed) - len(refused)
-    assert len(read_jsonl(dataset)) == written == 14
+    assert len(read_jsonl(dataset)) == written == 13
     saved = next((tmp_path / "data" / "failed-pages").iterdir())
     assert report_block(log) == [
         "Run report (finished):",
@@ -110,29 +110,29 @@ def test_the_report_accounts_for_every_card_and_article(
         f"  section cards:      listed {len(cards)} = requested {requested} + listed twice 1",
         "  other cards:        2 (other sections 2)",
         f"  articles:           requested {requested} = written {written} + refused 2"
-        " + failed 3 (http_404 1, http_503 1, not_html 1)",
-        "  owed to next run:   3 (asked for again by the next run)",
+        " + failed 4 (http_404 1, http_503 1, not_html 1, truncated 1)",
+        "  owed to next run:   4 (asked for again by the next run)",
         "  pages cut short:    1",
         f"  failing pages:      2 saved in {saved}",
         f"  dataset:            {dataset} holds {written} articles",
         fields_line(dataset),
     ]
     assert "INFO: Run report (finished):" in log
-    # The 503 and the two pages without content are owed; the 404 and the PDF are not.
+    # The 503, the page cut short and the two without content are owed; the 404 and the PDF not.
     state = load_json(dataset.with_name("world.jsonl.state.json"))
-    assert sorted(state["owed"]) == sorted({SERVICE_UNAVAILABLE} | refused)
+    assert sorted(state["owed"]) == sorted({SERVICE_UNAVAILABLE, CUT_SHORT} | refused)
     assert (
         log.rstrip("\n")
         .splitlines()[-1]
         .endswith(
-            "[newscrawl] INFO: run finished: 14 new articles, 3 owed to the next run; exit code 0"
+            "[newscrawl] INFO: run finished: 13 new articles, 4 owed to the next run; exit code 0"
         )
     )
 
     report = json.loads(report_path(dataset).read_text(encoding="utf-8"))
     assert report["close_reason"] == "finished"
     assert (report["finished"], report["exit_code"], report["hint"]) == (True, 0, None)
-    assert report["verdict"] == "run finished: 14 new articles, 3 owed to the next run; exit code 0"
+    assert report["verdict"] == "run finished: 13 new articles, 4 owed to the next run; exit code 0"
     assert report["section_cards"] == {
         "listed": 20,
         "requested": 19,
@@ -144,15 +144,15 @@ def test_the_report_accounts_for_every_card_and_article(
         "requested": 19,
         "from_listing_pages": 19,
         "owed_by_earlier_runs": 0,
-        "written": 14,
+        "written": 13,
         "refused": 2,
         "invalid": 0,
         "duplicate": 0,
         "older_than_since": 0,
         "redirected_to_listed": 0,
         "not_written": 0,
-        "failed": 3,
-        "failed_by_kind": {"http_404": 1, "http_503": 1, "not_html": 1},
+        "failed": 4,
+        "failed_by_kind": {"http_404": 1, "http_503": 1, "not_html": 1, "truncated": 1},
         "unaccounted": 0,
     }
     assert report["listing_pages"] == {
@@ -161,13 +161,13 @@ def test_the_report_accounts_for_every_card_and_article(
         "page_1_asked_again": 0,
         "failed_by_kind": {},
     }
-    assert report["owed_to_next_run"] == 3
+    assert report["owed_to_next_run"] == 4
     assert report["pages_cut_short"] == 1
     assert report["failed_pages"] == {"saved": 2, "folder": str(saved)}
-    assert report["dataset"] == {"path": str(dataset), "articles": 14}
+    assert report["dataset"] == {"path": str(dataset), "articles": 13}
     assert report["alarms"] == []
     assert report["text"] == report_block(log)
-    assert report["stats"]["caliber_world/items_written"] == 14
+    assert report["stats"]["caliber_world/items_written"] == 13
     started = datetime.fromisoformat(report["started_at"])
     finished = datetime.fromisoformat(report["finished_at"])
     assert before <= started <= finished <= datetime.now(UTC)
@@ -196,15 +196,16 @@ def test_a_failed_run_reports_at_error_with_what_to_do_and_its_exit_code(
     assert report_block(log) == [
         "Run report (FAILED: markup_drift):",
         "  listing pages:      5 read, 3 with section cards",
-        "  section cards:      listed 20 = requested 2 + already stored 14"
-        " + listed twice or owed 4",
+        "  section cards:      listed 20 = requested 2 + already stored 13"
+        " + listed twice or owed 5",
         "  other cards:        2 (other sections 2)",
-        "  articles:           requested 5 (2 from listing pages, 3 owed by earlier runs)"
-        " = refused 2 + failed 3 (http_404 1, http_503 1, not_html 1)",
-        "  owed to next run:   3 (asked for again by the next run)",
+        "  articles:           requested 6 (2 from listing pages, 4 owed by earlier runs)"
+        " = refused 2 + failed 4 (http_404 1, http_503 1, not_html 1, truncated 1)",
+        "  owed to next run:   4 (asked for again by the next run)",
+        "  pages cut short:    1",
         f"  failing pages:      2 saved in {saved}",
         f"  alarms:             {alarm[1]}",
-        f"  dataset:            {dataset} holds 14 articles",
+        f"  dataset:            {dataset} holds 13 articles",
         "  what to do:         the site's markup moved: compare the saved failing pages with the"
         " selector the alarm names (newscrawl/parsers.py); articles refused meanwhile are owed"
         " and fetched again once it is mended",
@@ -224,7 +225,7 @@ def test_a_failed_run_reports_at_error_with_what_to_do_and_its_exit_code(
         1,
     )
     assert report["alarms"] == [alarm[1]]
-    assert report["articles"]["owed_by_earlier_runs"] == 3
+    assert report["articles"]["owed_by_earlier_runs"] == 4
 
 
 def test_a_run_with_nothing_new_says_so_without_empty_field_counts(
@@ -332,5 +333,5 @@ def test_the_readme_example_is_what_the_crawl_prints(faulty: ReplicaServer, tmp_
     printed = printed.replace(str(saved), "/srv/news/failed-pages/20251107T110300Z")
     assert printed.replace(str(tmp_path), "/srv/news") == example
     verdict = last_line(result.stderr)
-    assert verdict == "run finished: 14 new articles, 3 owed to the next run; exit code 0"
+    assert verdict == "run finished: 13 new articles, 4 owed to the next run; exit code 0"
     assert f"`{verdict}`" in " ".join(readme.split())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from scrapy.utils.test import get_crawler
 
 from newscrawl.dataset import Dataset, encode_line
 from newscrawl.items import Article
+from newscrawl.paging import Walk
 from newscrawl.pipelines import JsonlWriterPipeline
 from newscrawl.replica import DirectorySite, ReplicaServer, Response, default_site
 from newscrawl.replica.generate import make_articles, write_site
@@ -28,6 +30,7 @@ from newscrawl.state import HEADER, SlugIndex, default_index_path
 from tests.conftest import REPLICA_SITE, ROOT, crawl_command, load_json, owed, read_jsonl, run_state
 from tests.conftest import start_crawl as start
 
+SECTION = "/en/category/world"
 ALL_SLUGS = sorted(load_json(REPLICA_SITE / "en" / "category" / "world" / "expected-slugs.json"))
 # Slow enough to be stopped mid-crawl: one request at a time, 0.3 s apart.
 SLOW = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0.3", "-s", "CONCURRENT_REQUESTS=1"]
@@ -93,11 +96,53 @@ def test_ctrl_c_then_resume_with_jobdir(replica: ReplicaServer, tmp_path: Path) 
     assert len(slugs_in(dataset)) < len(ALL_SLUGS)
     assert (jobdir / "requests.seen").exists()
 
+    read_before = re.findall(r"\[caliber_world\] INFO: page (\d+):", log)
+
     resumed = start_crawl(replica.base_url, dataset, "-s", f"JOBDIR={jobdir}")
     _, log = resumed.communicate(timeout=120)
     assert resumed.returncode == 0, log[-3000:]
     assert "Resuming crawl" in log
+    assert f"Resuming the walk paused after listing page {len(read_before)} (JOBDIR)" in log
+    # The walk is not started again from page 1: each listing page is read once in all.
+    read_after = re.findall(r"\[caliber_world\] INFO: page (\d+):", log)
+    assert read_before + read_after == ["1", "2", "3", "4", "5"]
     assert sorted(slugs_in(dataset)) == ALL_SLUGS
+    assert run_state(dataset)["walked"] is True
+
+
+def test_a_walk_paused_mid_section_resumes_at_its_page(tmp_path: Path) -> None:
+    articles = make_articles(60, seed=3)
+    site = write_site(tmp_path / "site", articles, per_page=6)  # pages 1-10, then empty ones
+    dataset, jobdir = tmp_path / "out.jsonl", tmp_path / "job"
+    job = ("-s", f"JOBDIR={jobdir}")
+    with ReplicaServer(DirectorySite(site)) as server:
+        crawl = start_crawl(server.base_url, dataset, *job)
+        deadline = time.monotonic() + 60
+        while f"{SECTION}?page=4" not in [r.target for r in server.requests]:
+            assert time.monotonic() < deadline and crawl.poll() is None, "page 4 never asked for"
+            time.sleep(0.02)
+        crawl.send_signal(signal.SIGINT)
+        _, first_log = crawl.communicate(timeout=60)
+        paused_at = len(first_log.split("[caliber_world] INFO: page ")) - 1
+        assert 4 <= paused_at < 12, first_log[-3000:]
+
+        resumed = start_crawl(server.base_url, dataset, *job, "-s", "DOWNLOAD_DELAY=0")
+        _, log = resumed.communicate(timeout=120)
+        assert resumed.returncode == 0, log[-3000:]
+        listing = [r.target for r in server.requests if r.target.startswith(SECTION)]
+
+        # The same JOBDIR after a finished crawl starts a new walk (here incremental).
+        again = start_crawl(server.base_url, dataset, *job, "-s", "DOWNLOAD_DELAY=0")
+        _, again_log = again.communicate(timeout=120)
+    pages = [SECTION] + [f"{SECTION}?page={n}" for n in range(2, 13)]
+    assert listing == pages  # each listing page once, in order, across the pause
+    assert f"Resuming the walk paused after listing page {paused_at} (JOBDIR)" in log
+    assert f"page {paused_at + 1}: 7 cards, 6 new, 0 stored, 1 other" in log
+    assert "'caliber_world/cards_duplicate'" not in log
+    assert sorted(slugs_in(dataset)) == sorted(a.slug for a in articles)
+    assert run_state(dataset)["walked"] is True
+    assert again.returncode == 0, again_log[-3000:]
+    assert "Stopping at page 2: nothing new on the last 2 pages" in again_log
 
 
 def test_writer_refuses_and_counts_an_item_that_does_not_validate(tmp_path: Path) -> None:
@@ -513,3 +558,21 @@ def test_the_demo_runs_again_into_its_dataset(tmp_path: Path) -> None:
         assert demo.returncode == 0, demo.stderr[-3000:]
         assert f"crawl exited with 0; {new} new articles" in demo.stdout
     assert sorted(slugs_in(target)) == ALL_SLUGS
+
+
+def test_a_jobdir_left_by_a_failed_crawl_starts_a_new_walk_and_ignores_its_queued_pages() -> None:
+    spider = CaliberWorldSpider.from_crawler(get_crawler(CaliberWorldSpider))
+    earlier = Walk(generation=3, page=7, requested={"a"})
+    spider.state = {"walk": earlier, "closed": "markup_drift"}  # as Scrapy's SpiderState loads it
+
+    assert spider.resume_walk() is False
+    assert spider.walk.generation == 4 and spider.walk.requested == set()
+    assert spider.state == {"walk": spider.walk, "closed": None}
+    queued = spider.listing_request(8).replace(meta={"walk": 3, "recheck": False, "side": False})
+    page = HtmlResponse(queued.url, body=b"<html></html>", encoding="utf-8", request=queued)
+    assert list(spider.parse_listing(page, page=8)) == []
+    assert spider.crawler.stats.get_value("caliber_world/listing_pages") is None
+
+    spider.state = {"walk": earlier, "closed": "shutdown"}  # paused: the same walk goes on
+    assert spider.resume_walk() is True
+    assert spider.walk is earlier

@@ -27,7 +27,8 @@ class Fault:
     - ``cut_after``: send only this many bytes of the body, then close the connection;
     - ``content_type``: serve the body under this Content-Type, e.g. ``application/pdf``;
     - ``pad_to``: pad the body with an HTML comment to this many bytes;
-    - ``body``: serve these bytes instead of the page.
+    - ``body``: serve these bytes instead of the page;
+    - ``headers``: add these headers to the answer, e.g. ``{"Content-Encoding": "gzip"}``.
     """
 
     times: int | None = None
@@ -39,6 +40,7 @@ class Fault:
     content_type: str | None = None
     pad_to: int | None = None
     body: bytes | None = None
+    headers: Mapping[str, str] | None = None
 
     def apply(self, answer: Response) -> Response:
         """The wrapped site's ``answer`` with this fault applied."""
@@ -49,6 +51,7 @@ class Fault:
         headers = dict(answer.headers)
         if self.location is not None:
             headers["Location"] = self.location
+        headers.update(self.headers or {})
         return replace(
             answer,
             status=self.status or answer.status,

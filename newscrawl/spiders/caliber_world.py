@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urldefrag, urlsplit
 
 import scrapy
-from scrapy.exceptions import CloseSpider
-from scrapy.http import Response
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.utils.response import get_meta_refresh
 from twisted.python.failure import Failure
+from w3lib.encoding import html_body_declared_encoding
 
-from newscrawl import STATS, alarms
+from newscrawl import STATS, alarms, config
 from newscrawl.arguments import CrawlArguments
 from newscrawl.config import refuse_bad_settings
 from newscrawl.dataset import Dataset
 from newscrawl.editions import EDITIONS
 from newscrawl.items import Article
 from newscrawl.loaders import build_article
-from newscrawl.parsers import CARD, ListedArticle, parse_article, parse_section_listing
+from newscrawl.middlewares import OffsiteRefusedError
+from newscrawl.paging import LISTING_CEILING, PAGING_REPEATS, Walk, repeats_earlier_pages
+from newscrawl.parsers import CARD, Listing, parse_article, parse_section_listing
+from newscrawl.parsers import parse_listing as parse_cards
 from newscrawl.processors import parse_site_datetime, views_count
-from newscrawl.responses import GONE, failed_url, failure_kind, is_html
+from newscrawl.responses import failed_url, failure_kind, is_html
 from newscrawl.revisits import ViewsHistoryPipeline
 from newscrawl.site import SiteScheme
 from newscrawl.views import Revisit, on_host
@@ -28,11 +36,72 @@ from newscrawl.views import Revisit, on_host
 REQUIRED_FIELDS = alarms.REQUIRED_FIELDS
 # Fields a page may lack; counted as field_missing/<field> but not logged (cited_sources may be []).
 OPTIONAL_FIELDS = ("author", "views", "image_url")
+# Article failures that asking again will not mend: the page is gone for good.
+GONE_FOR_GOOD = frozenset({"http_404", "http_410"})
+# The close reason of a paused crawl (Ctrl-C, SIGTERM): JOBDIR resumes it.
+PAUSED = "shutdown"
+# The close reason of a crawl started with a setting that cannot be used.
+
+
+class _DecompressionFilter(logging.Filter):
+    """Drops Scrapy's warning about a body that grew past DOWNLOAD_MAXSIZE when decompressed:
+    the spider logs that failure once itself (``Article page failed (too_large): <url>``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "during decompression" not in record.getMessage()
 
 
 def utc_now() -> str:
     """The current time in UTC, ISO 8601 with ``Z``."""
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def request_failure_kind(failure: Failure) -> str:
+    """``failure_kind``, plus what only the spider sees in Scrapy's ``IgnoreRequest``: a redirect
+    loop (``REDIRECT_MAX_TIMES`` reached) and a body too large once decompressed."""
+    error = failure.value
+    if isinstance(error, IgnoreRequest) and not isinstance(error, OffsiteRefusedError):
+        if "max redirections" in str(error):
+            return "redirect_loop"
+        if "DOWNLOAD_MAXSIZE" in str(error) and "decompression" in str(error):
+            return "too_large"
+    return failure_kind(failure)
+
+
+def better_encoding(body: bytes, used: str, text: str) -> str | None:
+    """The encoding the page's bytes are really in, when the one used to read them (the HTTP
+    charset) contradicts them; ``None`` when it does not.
+
+    Bytes that read without error as UTF-8 are UTF-8 when they hold non-ASCII characters (text in
+    another charset almost never forms valid UTF-8); text that came out with U+FFFD is read again
+    in the charset the page itself declares, if that reads without error.
+
+    >>> body = "Moscow’s biggest".encode()
+    >>> better_encoding(body, "cp1252", body.decode("cp1252")), better_encoding(body, "utf-8", "")
+    ('utf-8', None)
+    >>> cyrillic = '<meta charset="windows-1251">Мир'.encode("cp1251")
+    >>> better_encoding(cyrillic, "utf-8", cyrillic.decode("utf-8", "replace"))
+    'cp1251'
+    >>> better_encoding("café".encode("cp1252"), "cp1252", "café") is None
+    True
+    """
+    candidates = []
+    if used.replace("_", "-").lower() not in ("utf-8", "utf8"):
+        candidates.append("utf-8")
+    if "\ufffd" in text:
+        declared = html_body_declared_encoding(body)
+        if declared is not None:
+            candidates.append(declared)
+    for encoding in candidates:
+        if encoding == used:
+            continue
+        try:
+            decoded = body.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if decoded != text:
+            return encoding
+    return None
 
 
 class CaliberWorldSpider(scrapy.Spider):
@@ -46,48 +115,36 @@ class CaliberWorldSpider(scrapy.Spider):
     # Set by a component that cannot let the crawl run (e.g. the dataset is locked).
     close_reason: str | None = None
 
-    def __init__(
-        self,
-        base_url: str | None = None,
-        max_pages: str | None = None,
-        since: str | None = None,
-        edition: str | None = None,
-        revisit: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.args = CrawlArguments.parse(
-            base_url=base_url, max_pages=max_pages, since=since, edition=edition, revisit=revisit
-        )
+    def __init__(self, **kwargs: Any) -> None:
+        # Scrapyd's own arguments (``_job``, ...) become attributes, as Scrapy makes every one.
+        super().__init__(**{name: value for name, value in kwargs.items() if name.startswith("_")})
+        self.args = CrawlArguments.parse(**kwargs)
         # The site's edition crawled ("en", "ru"): its section, article paths and language.
         self.edition: str = self.args.edition
         self.scheme: SiteScheme = SiteScheme.for_edition(self.args.base_url, EDITIONS[self.edition])
-        self.allowed_domains = [self.scheme.host.rsplit(":", 1)[0].strip("[]")]
-        self.requested: set[str] = set()
-        self.empty_pages = 0
-        # Listing pages in a row none of whose cards was new (all stored or listed earlier).
-        self.stale_pages = 0
-        self.listing_failures = 0
+        self.allowed_domains = [urlsplit(self.args.base_url).hostname or ""]
+        self.walk = Walk()
+        self.max_listing_pages = 5000
 
     @classmethod
     def check_arguments(cls, **kwargs: str) -> None:
         """Raise ``BadArgumentError`` for arguments this spider cannot run with."""
-        CrawlArguments.parse(
-            base_url=kwargs.get("base_url"),
-            max_pages=kwargs.get("max_pages"),
-            since=kwargs.get("since"),
-            edition=kwargs.get("edition"),
-            revisit=kwargs.get("revisit"),
-        )
+        CrawlArguments.parse(**kwargs)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> CaliberWorldSpider:
         spider: CaliberWorldSpider = super().from_crawler(crawler, *args, **kwargs)
         # A crawl started without our crawl command (a script): closed at start, one ERROR line.
         spider.close_reason = refuse_bad_settings(crawler)
-        spider.scheme = SiteScheme.from_settings(
-            spider.args.base_url, crawler.settings, EDITIONS[spider.edition]
-        )
+        if spider.close_reason is None:
+            spider.scheme = SiteScheme.from_settings(
+                spider.args.base_url, crawler.settings, EDITIONS[spider.edition]
+            )
+            spider.max_listing_pages = config.MAX_LISTING_PAGES.read(crawler.settings)
+        crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        decompression = logging.getLogger("scrapy.downloadermiddlewares.httpcompression")
+        if not any(isinstance(f, _DecompressionFilter) for f in decompression.filters):
+            decompression.addFilter(_DecompressionFilter())
         return spider
 
     def count(self, key: str, value: int = 1) -> None:
@@ -97,6 +154,7 @@ class CaliberWorldSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.close_reason is not None:
             raise CloseSpider(self.close_reason)
+        resumed = self.resume_walk()
         self.logger.info(
             "Crawling %s (edition=%s, max_pages=%s, since=%s, %d articles already stored)",
             self.scheme.section_url,
@@ -105,7 +163,14 @@ class CaliberWorldSpider(scrapy.Spider):
             self.args.since.isoformat() if self.args.since else None,
             len(self.dataset) if self.dataset is not None else 0,
         )
-        yield self.listing_request(1)
+        if resumed:
+            self.logger.info(
+                "Resuming the walk paused after listing page %d (JOBDIR): the pages still to "
+                "read are in the job's queue, page 1 is not read again",
+                self.walk.page,
+            )
+        else:
+            yield self.listing_request(1)
         owed = dict(self.dataset.owed) if self.dataset is not None else {}
         limit = self.settings.getint("CALIBER_OWED_MAX_RUNS", 5)
         for slug, tries in sorted(owed.items()):
@@ -119,50 +184,102 @@ class CaliberWorldSpider(scrapy.Spider):
                 )
                 continue
             self.count("articles_owed_retried")
-            self.requested.add(slug)
+            if slug in self.walk.requested:  # its card was read first (or before a pause)
+                continue
+            self.walk.requested.add(slug)
             yield self.article_request(slug, None)
         for revisit in self.views.plan(self.args.revisit) if self.views is not None else []:
             yield self.revisit_request(revisit)
 
-    def listing_request(self, page: int, *, recheck: bool = False) -> scrapy.Request:
+    def resume_walk(self) -> bool:
+        """Take up the walk a paused JOBDIR crawl left in Scrapy's spider state, if there is one.
+
+        Only a pause (close reason ``shutdown``) is resumed; after any other close the job's
+        folder starts a new walk, and listing pages an earlier walk left queued are ignored.
+        """
+        state: dict[str, Any] | None = getattr(self, "state", None)  # set with JOBDIR only
+        if state is None:
+            return False
+        previous = state.get("walk")
+        resumed = isinstance(previous, Walk) and state.get("closed") == PAUSED
+        if isinstance(previous, Walk) and resumed:
+            self.walk = previous
+        elif isinstance(previous, Walk):
+            self.walk = Walk(generation=previous.generation + 1)
+        state["walk"] = self.walk
+        state["closed"] = None
+        return resumed
+
+    def closed(self, reason: str) -> None:
+        state: dict[str, Any] | None = getattr(self, "state", None)
+        if state is not None:  # saved by Scrapy's SpiderState after this
+            state["closed"] = reason
+
+    def spider_idle(self) -> None:
+        """Nothing left to fetch: fail the run if paging had to stop, else record a whole walk."""
+        if self.walk.failure is not None:
+            raise CloseSpider(self.walk.failure)
+        if self.walk.walked and self.dataset is not None:
+            self.dataset.mark_walked()
+
+    def listing_request(
+        self, page: int, *, recheck: bool = False, side: bool = False
+    ) -> scrapy.Request:
+        """Listing page ``page``; ``recheck``: asked again after a bad answer; ``side``: an empty
+        page asked again after a later page showed cards (its answer does not go on paging)."""
         return scrapy.Request(
             self.scheme.listing_url(page),
             callback=self.parse_listing,
             errback=self.listing_failed,
             cb_kwargs={"page": page},
-            meta={"recheck": recheck},
+            meta={"recheck": recheck, "side": side, "walk": self.walk.generation},
             priority=10,
             dont_filter=True,
         )
 
     def article_request(self, slug: str, card_section: str | None) -> scrapy.Request:
+        # dont_filter: a redirect back to a URL already asked for (a loop) must run into
+        # REDIRECT_MAX_TIMES and the errback, not vanish in Scrapy's duplicate filter; the walk
+        # asks for each slug once itself (Walk.requested).
         return scrapy.Request(
             self.scheme.article_url(slug),
             callback=self.parse_article,
             errback=self.article_failed,
             cb_kwargs={"slug": slug, "card_section": card_section},
+            dont_filter=True,
         )
 
+    def of_this_walk(self, request: scrapy.Request) -> bool:
+        """Whether a listing request belongs to the current walk (not one a JOBDIR kept)."""
+        if request.meta.get("walk", 0) == self.walk.generation:
+            return True
+        self.logger.info("Ignoring %s: queued in JOBDIR by an earlier walk", request.url)
+        return False
+
     def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
+        if not self.of_this_walk(response.request):  # type: ignore[arg-type]
+            return
+        side, recheck = response.meta.get("side", False), response.meta.get("recheck", False)
         self.count("listing_pages")
         if not is_html(response):
-            self.count("errors/listing_not_html")
-            self.listing_failures += 1
-            self.logger.error("Listing page failed (%s): %s", "not_html", response.url)
-            yield from self.next_listing(page, [], 0)
+            yield from self.listing_failure(page, "not_html", response.url, side=side)
+            return
+        cut = "dataloss" in response.flags
+        if cut and not recheck:
+            # A page cut short is asked for once more before its cards are trusted.
+            self.count("listing_rechecked")
+            yield self.listing_request(page, recheck=True, side=side)
             return
         listing = parse_section_listing(response.selector, self.scheme, response.url)
-        if page == 1 and listing.cards == 0:
-            if not response.meta.get("recheck"):
-                # A glitch (a page cut short, or served empty once) is not drift: ask once more.
+        if cut:
+            self.count("errors/listing_truncated")
+            self.walk.listing_failures += 1
+            self.logger.error("Listing page failed (%s): %s", "truncated", response.url)
+        elif page == 1 and listing.cards == 0:
+            if not recheck:
+                # A glitch (a page served empty once) is not drift: ask once more.
                 self.count("listing_rechecked")
                 yield self.listing_request(page, recheck=True)
-                return
-            if "dataloss" in response.flags:
-                self.count("errors/listing_truncated")
-                self.listing_failures += 1
-                self.logger.error("Listing page failed (%s): %s", "truncated", response.url)
-                yield from self.next_listing(page, [], 0)
                 return
             self.crawler.signals.send_catch_log(
                 signal=alarms.markup_drift,
@@ -170,26 +287,88 @@ class CaliberWorldSpider(scrapy.Spider):
                 message=f'CARD = "{CARD}" matched nothing on page 1',
             )
             raise CloseSpider(alarms.DRIFT)
+        self.count_malformed(response, listing)
         self.count("cards_other_section", listing.other_section)
         self.count("cards_not_article", listing.not_article)
         if listing.articles:
             self.count("listing_pages_with_cards")
-        new = 0
+        slugs = [card.slug for card in listing.articles]
+        repeated = not side and repeats_earlier_pages(slugs, self.walk.listed, self.walk.last_cards)
+        self.walk.listed.update(slugs)
+        requests, stored = self.request_cards(listing)
+        yield from requests
+        new = len(requests)
+        self.logger.info(
+            "page %d: %d cards, %d new, %d stored, %d other",
+            page,
+            listing.cards,
+            new,
+            stored,
+            listing.cards - new - stored,
+        )
+        if side:
+            if not slugs:
+                self.count("errors/listing_empty_mid_section")
+                self.walk.listing_failures += 1
+                self.logger.error("Listing page failed (%s): %s", "empty_mid_section", response.url)
+            return
+        if repeated:
+            self.stop_paging(
+                PAGING_REPEATS,
+                "Paging repeats: page %d (%s) lists only articles that earlier pages listed, so "
+                "the site does not page as CALIBER_PAGE_URL = %r says; run `scrapy probe` to "
+                "find the paging that works and set it with -s CALIBER_PAGE_URL=... "
+                "(the articles already requested are still fetched)",
+                page,
+                response.url,
+                self.scheme.page_url,
+            )
+            return
+        older = bool(slugs) and all(self.is_before_since(card.time) for card in listing.articles)
+        yield from self.next_listing(page, slugs, new, response.url, older=older, failed=cut)
+
+    def request_cards(self, listing: Listing) -> tuple[list[scrapy.Request], int]:
+        """Requests for the page's new articles, and how many of its cards are stored already."""
+        requests, stored = [], 0
         for card in listing.articles:
-            if card.slug in self.requested:
+            if card.slug in self.walk.requested:
                 self.count("cards_duplicate")
                 continue
-            self.requested.add(card.slug)
+            self.walk.requested.add(card.slug)
             if self.is_before_since(card.time):
                 self.count("cards_before_since")
                 continue
             if self.dataset is not None and card.slug in self.dataset:
                 self.count("articles_already_stored")
+                stored += 1
                 continue
-            new += 1
             self.count("articles_requested")  # from listing pages: owed retries are not counted
-            yield self.article_request(card.slug, card.category)
-        yield from self.next_listing(page, listing.articles, new)
+            requests.append(self.article_request(card.slug, card.category))
+        return requests, stored
+
+    def count_malformed(self, response: TextResponse, listing: Listing) -> None:
+        """Count and log (once per page) the cards whose article or category link is not a URL;
+        the parser counted them as not an article or of another section."""
+        if not (listing.not_article or listing.other_section):
+            return
+        url = response.url
+        malformed = [
+            card.href
+            for card in parse_cards(response.selector)
+            if not self.scheme.link_is_valid(card.href, url)
+            or (
+                card.category_href is not None
+                and not self.scheme.link_is_valid(card.category_href, url)
+            )
+        ]
+        if malformed:
+            self.count("cards_malformed", len(malformed))
+            self.logger.warning(
+                "Listing page has %d card(s) with a malformed link, skipped (first: %r): %s",
+                len(malformed),
+                malformed[0],
+                url,
+            )
 
     def is_before_since(self, shown_time: str | None) -> bool:
         """Whether a time as the site shows it is older than ``since`` (unknown times are not)."""
@@ -199,62 +378,123 @@ class CaliberWorldSpider(scrapy.Spider):
         return published is not None and published < self.args.since
 
     def next_listing(
-        self, page: int, cards: list[ListedArticle], new: int
+        self,
+        page: int,
+        slugs: list[str],
+        new: int,
+        url: str,
+        *,
+        older: bool = False,
+        failed: bool = False,
     ) -> Iterator[scrapy.Request]:
         """Request the next listing page unless the section, a limit, or the dataset ends it.
 
-        ``new`` is how many of the page's cards were requested (neither stored nor seen before).
+        ``slugs``: the page's section cards; ``new``: how many of them were requested (neither
+        stored nor seen before); ``older``: every card is older than ``since``; ``failed``: the
+        page could not be read.
         """
-        self.empty_pages = 0 if cards else self.empty_pages + 1
-        if cards:
-            self.stale_pages = 0 if new else self.stale_pages + 1
+        walk = self.walk
+        walk.page = page
+        walk.last_cards = slugs
+        if slugs:
+            # Empty pages followed by cards were a glitch or a hole: ask each once more.
+            for empty in walk.unconfirmed_empty:
+                self.count("listing_rechecked")
+                yield self.listing_request(empty, recheck=True, side=True)
+            walk.unconfirmed_empty = []
+            walk.empty_pages = 0
+            walk.stale_pages = 0 if new else walk.stale_pages + 1
+        else:
+            walk.empty_pages += 1
+            if not failed:
+                walk.unconfirmed_empty.append(page)
         stop = None
         # Stopping at stored pages is safe only if the last run left no hole further down.
         may_stop_stale = self.dataset is not None and self.dataset.walked
-        walked = False
+        reached_end = False
+        stale_to_stop = self.settings.getint("CALIBER_STALE_PAGES_TO_STOP", 2)
         if self.args.max_pages is not None and page >= self.args.max_pages:
             stop = "max_pages reached"
-        elif self.empty_pages >= self.settings.getint("CALIBER_EMPTY_PAGES_TO_STOP", 2):
-            stop = f"no section cards on the last {self.empty_pages} pages"
-            walked = True
-        elif 0 < self.settings.getint("CALIBER_STALE_PAGES_TO_STOP", 2) <= self.stale_pages:
+        elif walk.empty_pages >= self.settings.getint("CALIBER_EMPTY_PAGES_TO_STOP", 2):
+            stop = f"no section cards on the last {walk.empty_pages} pages"
+            reached_end = True
+        elif 0 < stale_to_stop <= walk.stale_pages:
             if may_stop_stale:
-                stop = f"nothing new on the last {self.stale_pages} pages"
-                walked = True
-            elif self.stale_pages == self.settings.getint("CALIBER_STALE_PAGES_TO_STOP", 2):
+                stop = f"nothing new on the last {walk.stale_pages} pages"
+                reached_end = True
+            elif walk.stale_pages == stale_to_stop:
                 self.logger.info(
                     "Nothing new on the last %d pages, but the last run did not end well "
                     "(killed, stopped early or failed): reading on to the end of the section",
-                    self.stale_pages,
+                    walk.stale_pages,
                 )
-        elif (
-            self.args.since is not None
-            and cards
-            and all(self.is_before_since(card.time) for card in cards)
-        ):
+        elif older:
             stop = "every card is older than since"
         if stop is not None:
             self.logger.info("Stopping at page %d: %s", page, stop)
-            if walked and self.dataset is not None and not self.listing_failures:
-                self.dataset.mark_walked()
+            walk.reached_end = reached_end
+            return
+        if page >= self.max_listing_pages:
+            self.stop_paging(
+                LISTING_CEILING,
+                "Listing ceiling: %d listing pages read (CALIBER_MAX_LISTING_PAGES) and the "
+                "section goes on after %s; raise the setting if the section is this long, or "
+                "check CALIBER_PAGE_URL with `scrapy probe` (the articles already requested are "
+                "still fetched)",
+                page,
+                url,
+            )
             return
         yield self.listing_request(page + 1)
 
+    def stop_paging(self, reason: str, message: str, *args: Any) -> None:
+        """Stop paging as a failure: one ERROR line; the run closes as ``reason`` once the
+        articles already requested are in (``spider_idle``)."""
+        self.walk.failure = reason
+        self.logger.error(message, *args)
+
+    def listing_failure(
+        self, page: int, kind: str, url: str, *, side: bool
+    ) -> Iterator[scrapy.Request]:
+        self.count(f"errors/listing_{kind}")
+        self.walk.listing_failures += 1
+        self.logger.error("Listing page failed (%s): %s", kind, url)
+        if not side:
+            yield from self.next_listing(page, [], 0, url, failed=True)
+
     def listing_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         request: scrapy.Request = failure.request  # type: ignore[attr-defined]
-        kind = failure_kind(failure)
-        self.count(f"errors/listing_{kind}")
-        self.listing_failures += 1
-        self.logger.error("Listing page failed (%s): %s", kind, failed_url(failure))
-        yield from self.next_listing(request.cb_kwargs["page"], [], 0)
+        if not self.of_this_walk(request):
+            return
+        page, side = request.cb_kwargs["page"], request.meta.get("side", False)
+        kind = request_failure_kind(failure)
+        url = failed_url(failure)
+        if kind == "http_404" and page >= 2 and not side:
+            # Past page 1, "not found" is how many sites end a section: not a failure.
+            self.count("listing_end_404")
+            if page == 2:
+                self.logger.warning(
+                    "Stopping at page 2: it answers 404, the section has a single page (if it "
+                    "has more, CALIBER_PAGE_URL is wrong: check it with `scrapy probe`): %s",
+                    url,
+                )
+            else:
+                self.logger.info(
+                    "Stopping at page %d: it answers 404, the section ends: %s", page, url
+                )
+            self.walk.page = page
+            self.walk.reached_end = True
+            return
+        yield from self.listing_failure(page, kind, url, side=side)
 
     def parse_article(
         self, response: Response, slug: str, card_section: str | None
-    ) -> Iterator[Article]:
-        if not is_html(response):
-            self.count("errors/article_not_html")
-            self.logger.error("Article page failed (%s): %s", "not_html", response.url)
+    ) -> Iterator[Article | scrapy.Request]:
+        page = self.article_page(response, slug, card_section)
+        if isinstance(page, list):
+            yield from page
             return
+        response, slug = page
         self.count("articles_parsed")
         try:
             article = build_article(
@@ -278,12 +518,7 @@ class CaliberWorldSpider(scrapy.Spider):
         for name in (*REQUIRED_FIELDS, *OPTIONAL_FIELDS):
             if not alarms.filled(getattr(article, name)):
                 self.count(f"field_missing/{name}")
-        truncated = "dataloss" in response.flags
-        if truncated:
-            self.count("pages_truncated")
-        problems = (["truncated"] if truncated else []) + (
-            [f"lacks {', '.join(missing)}"] if missing else []
-        )
+        problems = [f"lacks {', '.join(missing)}"] if missing else []
         if missing:
             self.crawler.signals.send_catch_log(
                 signal=alarms.page_failed, response=response, reason="; ".join(problems)
@@ -300,13 +535,142 @@ class CaliberWorldSpider(scrapy.Spider):
             return
         yield article
 
+    def article_page(
+        self, response: Response, slug: str, card_section: str | None
+    ) -> tuple[TextResponse, str] | list[scrapy.Request]:
+        """The page to read and the slug to store it under; or, when this page is not to be
+        read, what to ask for instead (often nothing)."""
+        if not is_html(response):
+            self.count("errors/article_not_html")
+            self.logger.error("Article page failed (%s): %s", "not_html", response.url)
+            return []
+        if "dataloss" in response.flags:
+            # Part of the text (or all of it) is missing: asked for again by the next run.
+            self.count("pages_truncated")
+            self.count("errors/article_truncated")
+            self.logger.error("Article page failed (%s): %s", "truncated", response.url)
+            self.owe(slug)
+            return []
+        response = self.mend_charset(response)
+        refresh = self.meta_refresh(response, slug, card_section)
+        if refresh is not None:
+            return refresh
+        identity = self.identity(response, slug)
+        return [] if identity is None else (response, identity)
+
+    def mend_charset(self, response: TextResponse) -> TextResponse:
+        """The page read in the charset its bytes are in, when the HTTP charset contradicts them."""
+        encoding = better_encoding(response.body, response.encoding, response.text)
+        if encoding is None:
+            return response
+        self.count("pages_charset_mismatch")
+        self.logger.warning(
+            "Page charset mismatch: the server says %s, the page is %s (read as %s): %s",
+            response.encoding,
+            encoding,
+            encoding,
+            response.url,
+        )
+        return response.replace(encoding=encoding)
+
+    def meta_refresh(
+        self, response: TextResponse, slug: str, card_section: str | None
+    ) -> list[scrapy.Request] | None:
+        """What a ``<meta http-equiv="refresh">`` makes of an article page (``None``: read it).
+
+        A reload of the same page, or a refresh later than ``METAREFRESH_MAXDELAY``, changes
+        nothing; a refresh to another article on the crawled host is followed once (that article
+        is then stored in place of this one, as after a redirect); any other refresh means the
+        page is not the article: counted, logged and owed to the next run.
+        """
+        interval, target = get_meta_refresh(response)
+        if target is None or interval is None:
+            return None
+        if interval >= self.settings.getfloat("METAREFRESH_MAXDELAY", 100):
+            return None
+        here = self.scheme.article_slug(response.url, response.url)
+        to = self.scheme.article_slug(target, response.url)
+        if urldefrag(target)[0] == urldefrag(response.url)[0] or (to is not None and to == here):
+            return None
+        if to is not None and not response.meta.get("meta_refreshed"):
+            self.count("articles_meta_refresh_followed")
+            self.logger.info("Article %s refreshes to %s: followed once", response.url, target)
+            follow = self.article_request(slug, card_section)
+            follow = follow.replace(
+                url=self.scheme.article_url(to), meta={**follow.meta, "meta_refreshed": True}
+            )
+            return [follow]
+        self.count("errors/article_meta_refresh")
+        self.logger.error(
+            "Article page failed (%s): %s (refreshes to %s)", "meta_refresh", response.url, target
+        )
+        self.owe(slug)
+        return []
+
+    def identity(self, response: TextResponse, slug: str) -> str | None:
+        """The slug the page is stored under: the slug of the URL it was finally read from.
+
+        After a redirect (or a followed refresh) to another article, that article is stored
+        under its own slug, once, and the old slug is settled; ``None``: nothing to store here.
+        """
+        final = self.scheme.article_slug(response.url, response.url)
+        if final == slug:
+            return slug
+        old_url = self.scheme.article_url(slug)
+        if final is None:
+            self.count("errors/article_redirected_away")
+            self.logger.error(
+                "Article page failed (%s): %s (answered by %s)",
+                "redirected_away",
+                old_url,
+                response.url,
+            )
+            self.owe(slug)
+            return None
+        self.settle(slug)
+        if final in self.walk.requested or (self.dataset is not None and final in self.dataset):
+            self.count("articles_redirected_to_listed")
+            self.logger.info(
+                "Article %s redirects to %s, listed or stored already: not written twice",
+                old_url,
+                response.url,
+            )
+            return None
+        self.walk.requested.add(final)
+        self.count("articles_renamed")
+        self.logger.info(
+            "Article renamed: %s is now %s, stored under the new slug", old_url, response.url
+        )
+        return final
+
+    def settle(self, slug: str) -> None:
+        """An article's old slug, now known under another one: never owed nor asked for again
+        (the index holds it as if stored, until it is rebuilt from the dataset)."""
+        self.walk.requested.add(slug)
+        if self.dataset is not None:
+            self.dataset.give_up(slug)
+            if self.dataset.index is not None:
+                self.dataset.index.add(slug)
+
     def article_failed(self, failure: Failure) -> None:
-        kind = failure_kind(failure)
-        self.count(f"errors/article_{kind}")
+        kind = request_failure_kind(failure)
         request: scrapy.Request = failure.request  # type: ignore[attr-defined]
-        self.logger.error("Article page failed (%s): %s", kind, failed_url(failure))
-        if kind not in GONE:
-            self.owe(request.cb_kwargs["slug"])
+        slug = request.cb_kwargs["slug"]
+        self.count(f"errors/article_{kind}")
+        outcome = ""
+        if kind in GONE_FOR_GOOD:
+            if self.dataset is not None and slug in self.dataset.owed:
+                self.dataset.give_up(slug)
+                self.count("articles_gone")
+                outcome = "; it was owed and is no longer asked for"
+        elif kind == "too_large":
+            if self.dataset is not None:
+                self.dataset.give_up(slug)
+            self.count("articles_given_up")
+            outcome = "; given up: it would be too large next time too"
+        else:
+            self.owe(slug)
+        self.logger.error("Article page failed (%s): %s%s", kind, failed_url(failure), outcome)
 
     def owe(self, slug: str) -> None:
         """Have the next runs ask for this article again, even once its card sank out of reach."""
