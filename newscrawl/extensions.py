@@ -23,7 +23,9 @@ from scrapy.utils.asyncio import create_looping_call
 
 from newscrawl import STATS, config
 from newscrawl.alarms import MarkupAlarm, filled
+from newscrawl.dataset import MISMATCH, dataset_path
 from newscrawl.downloads import quiet_scrapy_failure_logs
+from newscrawl.editions import DEFAULT_EDITION
 from newscrawl.items import FIELDS
 from newscrawl.report import article_counts, build_report, report_text
 
@@ -88,7 +90,13 @@ class RunReport:
     def spider_closed(self, spider: Any, reason: str) -> None:
         alarm = self.crawler.get_extension(MarkupAlarm)
         dataset = getattr(spider, "dataset", None)
-        path = Path(self.crawler.settings.get("JSONL_PATH") or "data/caliber_world.jsonl")
+        # The dataset's real path, the edition's own when JSONL_PATH is left at its default.
+        edition = getattr(spider, "edition", DEFAULT_EDITION)
+        path = (
+            dataset.path
+            if dataset is not None
+            else Path(os.path.realpath(dataset_path(self.crawler.settings, edition)))
+        )
         report = build_report(
             self.stats.get_stats(),
             reason=reason,
@@ -116,6 +124,8 @@ class RunReport:
             "text": text.splitlines(),
             "stats": {key: value for key, value in sorted(stats.items()) if key.startswith(STATS)},
         }
+        if reason == MISMATCH:
+            return  # the files beside that dataset belong to another crawl: its report stays
         target = report_path(path)
         try:
             write_atomically(target, json.dumps(document, ensure_ascii=False, indent=1) + "\n")

@@ -387,9 +387,9 @@ def test_russian_edition_writes_every_article_of_the_mir_section(
     # robots.txt, listing pages 1 to 5 (4 and 5 empty), the 16 articles: nothing else.
     assert "'downloader/request_count': 22," in first.stderr
     assert (
-        "  fields filled:      of 16 written: url 16, slug 16, language 16, section 16, headline 16,"
-        " published_at 16, author 0, cited_sources 14, views 15, body 16, image_url 15,"
-        " crawled_at 16\n"
+        "  fields filled:      of 16 written: url 16, slug 16, language 16, section 16,"
+        " headline 16, published_at 16, author 0, cited_sources 14, views 15, body 16,"
+        " image_url 15, crawled_at 16\n"
     ) in first.stderr
 
     raw = dataset.read_bytes()

@@ -383,7 +383,14 @@ def run_crawl(
 
 
 def error_lines(log: str) -> list[str]:
-    return [line for line in log.splitlines() if "] ERROR: " in line]
+    """A crawl's ERROR lines, but for the failed run's report and verdict (checked elsewhere)."""
+    return [
+        line
+        for line in log.splitlines()
+        if "] ERROR: " in line
+        and "] ERROR: Run report (FAILED" not in line
+        and "] ERROR: run FAILED (" not in line
+    ]
 
 
 def test_a_write_failure_stops_the_run_and_owes_what_was_not_written(
@@ -439,7 +446,9 @@ def test_two_crawls_through_a_symlink_share_one_lock(
     )
     assert "'downloader/request_count'" not in second.stderr
     assert sorted(slugs_in(real)) == ALL_SLUGS
+    # The report too sits beside the real path.
     assert sorted(path.name for path in tmp_path.iterdir()) == ["data", "link.jsonl"]
+    assert (real.parent / "out.jsonl.report.json").exists()
 
 
 def test_a_dataset_that_cannot_be_written_stops_the_run_in_one_line(
@@ -456,7 +465,8 @@ def test_a_dataset_that_cannot_be_written_stops_the_run_in_one_line(
     ]
     assert "Traceback" not in crawl.stderr
     assert "'downloader/request_count'" not in crawl.stderr
-    assert [path.name for path in tmp_path.iterdir()] == ["out.jsonl"]
+    # Nothing but the run's report (it says what went wrong) beside the folder.
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out.jsonl", "out.jsonl.report.json"]
     assert list(dataset.iterdir()) == []
 
 
@@ -531,6 +541,7 @@ def test_each_edition_writes_its_own_dataset_and_never_the_others(
             ".jsonl",
             ".jsonl.index",
             ".jsonl.lock",
+            ".jsonl.report.json",
             ".jsonl.state.json",
             ".views.jsonl",
             ".views.jsonl.lock",
