@@ -466,7 +466,8 @@ def test_a_dataset_that_cannot_be_written_stops_the_run_in_one_line(
     assert "Traceback" not in crawl.stderr
     assert "'downloader/request_count'" not in crawl.stderr
     # Nothing but the run's report (it says what went wrong) beside the folder.
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["out.jsonl", "out.jsonl.report.json"]
+    names = sorted(path.name for path in tmp_path.iterdir())
+    assert names == ["out.jsonl", "out.jsonl.report.json"]
     assert list(dataset.iterdir()) == []
 
 
