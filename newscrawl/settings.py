@@ -17,6 +17,10 @@ JSONL_INDEX_PATH = None
 CALIBER_SECTION_PATH = "/en/category/world"
 CALIBER_SECTION_LABEL = "WORLD"
 CALIBER_PAGE_PARAM = "page"
+# Selector overrides, name -> CSS, merged over the table in newscrawl/selectors.py: a dict here, or
+# a JSON object (-s CALIBER_SELECTORS='{"HEADLINE": "h1.title"}'); python -m newscrawl.selectors
+# prints the effective table.
+CALIBER_SELECTORS: dict[str, str] = {}
 # Paging stops after this many listing pages in a row show no section card.
 CALIBER_EMPTY_PAGES_TO_STOP = 2
 # Incremental runs stop after this many listing pages in a row held nothing new: the first page

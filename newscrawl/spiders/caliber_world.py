@@ -16,9 +16,10 @@ from newscrawl.arguments import CrawlArguments
 from newscrawl.dataset import Dataset
 from newscrawl.items import Article
 from newscrawl.loaders import build_article
-from newscrawl.parsers import CARD, ListedArticle, parse_article, parse_section_listing
+from newscrawl.parsers import ListedArticle, parse_article, parse_section_listing
 from newscrawl.processors import parse_site_datetime
 from newscrawl.responses import GONE, failed_url, failure_kind, is_html
+from newscrawl.selectors import DEFAULT, Selectors
 from newscrawl.site import SiteScheme
 
 REQUIRED_FIELDS = alarms.REQUIRED_FIELDS
@@ -39,6 +40,8 @@ class CaliberWorldSpider(scrapy.Spider):
     dataset: Dataset | None = None
     # Set by a component that cannot let the crawl run (e.g. the dataset is locked).
     close_reason: str | None = None
+    # The selector table, compiled once from CALIBER_SELECTORS in from_crawler.
+    selectors: Selectors = DEFAULT
 
     def __init__(
         self,
@@ -70,6 +73,7 @@ class CaliberWorldSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> CaliberWorldSpider:
         spider: CaliberWorldSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.scheme = SiteScheme.from_settings(spider.args.base_url, crawler.settings)
+        spider.selectors = Selectors.from_settings(crawler.settings)
         return spider
 
     def count(self, key: str, value: int = 1) -> None:
@@ -130,7 +134,9 @@ class CaliberWorldSpider(scrapy.Spider):
             self.logger.error("Listing page failed (%s): %s", "not_html", response.url)
             yield from self.next_listing(page, [], 0)
             return
-        listing = parse_section_listing(response.selector, self.scheme, response.url)
+        listing = parse_section_listing(
+            response.selector, self.scheme, response.url, self.selectors
+        )
         if page == 1 and listing.cards == 0:
             if not response.meta.get("recheck"):
                 # A glitch (a page cut short, or served empty once) is not drift: ask once more.
@@ -146,7 +152,7 @@ class CaliberWorldSpider(scrapy.Spider):
             self.crawler.signals.send_catch_log(
                 signal=alarms.markup_drift,
                 response=response,
-                message=f'CARD = "{CARD}" matched nothing on page 1',
+                message=f"{self.selectors.describe('CARD')} matched nothing on page 1",
             )
             raise CloseSpider(alarms.DRIFT)
         self.count("cards_other_section", listing.other_section)
@@ -237,7 +243,7 @@ class CaliberWorldSpider(scrapy.Spider):
         self.count("articles_parsed")
         try:
             article = build_article(
-                parse_article(response.selector),
+                parse_article(response.selector, self.selectors),
                 url=self.scheme.article_url(slug),
                 slug=slug,
                 crawled_at=utc_now(),
