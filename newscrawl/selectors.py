@@ -448,15 +448,32 @@ class Selectors:
     ``DEFAULT`` is the compiled default table. It is never changed after compiling.
     """
 
+    _css: dict[str, str]
+    _rules: dict[str, Rule]
+    #: The article's parts, found in one pass below a root.
+    parts: PartFinder
+    #: What hides body paragraphs and text (``BODY_*`` exclusions and ``NOT_TEXT``).
+    body_excluded: AnyOf
+    #: What makes a card page furniture.
+    card_furniture: AnyOf
+    #: Elements whose content is never text.
+    not_text: AnyOf
+
     def __init__(self, table: Mapping[str, str], *, fast: bool = True) -> None:
-        self._css = dict(table)
-        self._rules = {name: Rule.compile(name, css, fast=fast) for name, css in table.items()}
-        self.parts = PartFinder(
-            [self._rules[name] for name in ARTICLE_PARTS], strict=("AUTHOR_ELEMENT",)
-        )
-        self.body_excluded = AnyOf(self._rules[name] for name in BODY_EXCLUDED)
-        self.card_furniture = AnyOf([self._rules["CARD_FURNITURE"]])
-        self.not_text = AnyOf([self._rules["NOT_TEXT"]])
+        rules = {name: Rule.compile(name, css, fast=fast) for name, css in table.items()}
+        derived = {
+            "_css": dict(table),
+            "_rules": rules,
+            "parts": PartFinder([rules[n] for n in ARTICLE_PARTS], strict=("AUTHOR_ELEMENT",)),
+            "body_excluded": AnyOf(rules[name] for name in BODY_EXCLUDED),
+            "card_furniture": AnyOf([rules["CARD_FURNITURE"]]),
+            "not_text": AnyOf([rules["NOT_TEXT"]]),
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a compiled selector table is not changed ({name})")
 
     @classmethod
     def compile(cls, overrides: Mapping[str, str] | None = None) -> Selectors:

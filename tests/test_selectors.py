@@ -131,6 +131,8 @@ def test_the_table_is_copied_not_shared() -> None:
     assert DEFAULT.css["HEADLINE"] == "h1.post_title"
     with pytest.raises(TypeError):
         DEFAULT_SELECTORS["HEADLINE"] = "x"  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        DEFAULT.parts = DEFAULT.parts
 
 
 def test_every_field_names_a_selector_of_the_table() -> None:
