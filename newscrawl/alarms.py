@@ -20,7 +20,7 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 
 from newscrawl import STATS, config
-from newscrawl.parsers import FIELD_SELECTORS
+from newscrawl.selectors import DEFAULT, FIELD_SELECTORS, Selectors
 
 logger = logging.getLogger(__name__)
 
@@ -45,18 +45,22 @@ def filled(value: Any) -> bool:
     return value is not None and value not in ("", [])
 
 
-def selector_text(field: str) -> str:
-    """How the log names the selector behind a field.
+def selector_text(field: str, selectors: Selectors = DEFAULT) -> str:
+    """How the log names the selector behind a field, with its effective CSS.
 
     >>> selector_text("headline")
     'HEADLINE = "h1.post_title"'
+    >>> selector_text("headline", Selectors.compile({"HEADLINE": "h1.title"}))
+    'HEADLINE = "h1.title"'
     """
-    name, css = FIELD_SELECTORS[field]
-    return f'{name} = "{css}"'
+    return selectors.describe(FIELD_SELECTORS[field])
 
 
 def coverage_failures(
-    stats: Mapping[str, Any], required_floor: float, floors: Mapping[str, float]
+    stats: Mapping[str, Any],
+    required_floor: float,
+    floors: Mapping[str, float],
+    selectors: Selectors = DEFAULT,
 ) -> list[str]:
     """What fell below its coverage floor, one phrase per field naming its selector.
 
@@ -87,7 +91,7 @@ def coverage_failures(
         coverage = (total - empty) / total
         if coverage < floor:
             failures.append(
-                f"{selector_text(name)} found nothing on {empty} of {total} articles"
+                f"{selector_text(name, selectors)} found nothing on {empty} of {total} articles"
                 f" (coverage {coverage:.0%}, floor {floor:.0%})"
             )
     return failures
@@ -183,7 +187,8 @@ class MarkupAlarm:
                 " see above)"
             )
             raise CloseSpider(UNREACHABLE)
-        failures = coverage_failures(stats, self.required_floor, self.floors)
+        selectors = getattr(spider, "selectors", DEFAULT)
+        failures = coverage_failures(stats, self.required_floor, self.floors, selectors)
         if failures:
             self.alarm("; ".join(failures))
             raise CloseSpider(DRIFT)

@@ -21,7 +21,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 
 from newscrawl import settings as project_defaults
 from newscrawl.arguments import BadArgumentError, parse_page_param, parse_page_url
-from newscrawl.parsers import FIELD_SELECTORS
+from newscrawl.selectors import FIELD_SELECTORS, parse_selectors_setting
 from newscrawl.views import parse_revisit_ages, parse_revisit_max
 
 T = TypeVar("T")
@@ -399,6 +399,7 @@ PAGE_URL = declare("CALIBER_PAGE_URL", parse_page_url)
 # Retired: any value is refused with the CALIBER_PAGE_URL to use instead.
 PAGE_PARAM = declare("CALIBER_PAGE_PARAM", parse_page_param)
 MAX_LISTING_PAGES = declare("CALIBER_MAX_LISTING_PAGES", whole_number(1))
+SELECTORS = declare("CALIBER_SELECTORS", parse_selectors_setting)
 ARTICLE_PATH_RE = declare("CALIBER_ARTICLE_PATH_RE", empty_or(parse_slug_pattern))
 EMPTY_PAGES_TO_STOP = declare("CALIBER_EMPTY_PAGES_TO_STOP", whole_number(1))
 STALE_PAGES_TO_STOP = declare("CALIBER_STALE_PAGES_TO_STOP", whole_number(0))

@@ -25,7 +25,7 @@ from newscrawl.processors import (
 from newscrawl.site import LANGUAGE
 
 
-def _absolute(value: str, loader_context: dict[str, Any]) -> str:
+def _absolute(value: str, loader_context: dict[str, Any]) -> str | None:
     return absolute_url(value, loader_context["page_url"])
 
 

@@ -1,102 +1,24 @@
 """Page parsers: a listing page to its section cards, an article page to raw field values.
 
-They take a ``parsel.Selector`` and return plain data; normalisation is the loader's job.
+They take a ``parsel.Selector`` and a compiled selector table (``newscrawl.selectors``) and return
+plain data; normalisation is the loader's job. Nothing a page holds makes them raise or recurse.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from lxml import etree
 from parsel import Selector
 
-from newscrawl.editions import EDITIONS
-from newscrawl.processors import author_from_byline, clean_text, is_signature, views_count
+from newscrawl.processors import author_from_byline, clean_text, is_signature, is_views_line
+from newscrawl.selectors import DEFAULT, Element, Predicate, Selectors
 from newscrawl.site import SiteScheme
 
-# Listing pages
-CARD = "div.float_block"
-# Cards in page furniture are not the section's (related stories, sidebars, menus).
-CARD_OUTSIDE_FURNITURE = (
-    "not(ancestor::header or ancestor::nav or ancestor::footer or ancestor::aside"
-    " or ancestor::*[contains(@class, 'related') or contains(@class, 'sidebar')"
-    " or contains(@class, 'last_news')])"
-)
-CARD_TITLE_LINK = "a[href]:has(.float_block_title)"
-CARD_ANY_LINK = "a[href]"
-CARD_TITLE = ".float_block_title"
-CARD_TIME = ".float_block_time"
-CARD_CATEGORY = ".float_block_category"
-CARD_CATEGORY_LINK = "a[href]:has(.float_block_category)"
-
-# Article pages
-ARTICLE_ROOT = ".post"
-HEADLINE = "h1.post_title"
-HEADLINE_META = "meta[property='og:title']::attr(content)"
-CATEGORY = ".post_categoty, .post_category"
-PUBLISHED = ".post_time"
-PUBLISHED_META = "meta[property='article:published_time']::attr(content)"
-COVER_STYLE = ".post_cover::attr(style)"
-BODY = ".post_body"
-EMBED_CLASSES = ("twitter-tweet", "instagram-media", "tiktok-embed", "telegram-post")
-BODY_PARAGRAPHS = (
-    ".//p[not(ancestor::blockquote[{embeds}])"
-    " and not(ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' ads ')"
-    " or contains(@class, 'related') or contains(@class, 'share')])]"
-).format(embeds=" or ".join(f"contains(@class, '{c}')" for c in EMBED_CLASSES))
-# BODY_PARAGRAPHS is the rule; _body_paragraphs applies it in one walk down the body instead of
-# an ancestor scan per paragraph (tests/test_parsers.py checks they agree).
-_XML_SPACE = re.compile(r"[ \t\n\r]+")
-
-
-def _hides_paragraphs(element: etree._Element) -> bool:
-    """Whether paragraphs inside ``element`` are not the article's (see ``BODY_PARAGRAPHS``)."""
-    css = element.get("class")
-    if css is None:
-        return False
-    if element.tag == "blockquote" and any(embed in css for embed in EMBED_CLASSES):
-        return True
-    return "related" in css or "share" in css or ("ads" in css and "ads" in _XML_SPACE.split(css))
-
-
-_PARAGRAPHS_BELOW = etree.XPath(".//p")
-
-
-def _body_paragraphs(body: etree._Element) -> list[etree._Element]:
-    """The ``p`` elements below ``body`` that ``BODY_PARAGRAPHS`` selects, in document order."""
-    hidden: dict[etree._Element, bool] = {}  # whether an element or an ancestor hides paragraphs
-
-    def hides(element: etree._Element) -> bool:
-        known = hidden.get(element)
-        if known is None:
-            parent = element.getparent()
-            known = _hides_paragraphs(element) or (parent is not None and hides(parent))
-            hidden[element] = known
-        return known
-
-    return [p for p in _PARAGRAPHS_BELOW(body) if not hides(p.getparent())]
-
-
-# Text of a paragraph without scripts; <br> kept as a line break.
-PARAGRAPH_TEXT = ".//text()[not(ancestor::script or ancestor::style)] | .//br"
-# Compiled once and run on the lxml element: a Selector per text node costs more than the parse.
-_PARAGRAPH_TEXT = etree.XPath(PARAGRAPH_TEXT)
-AUTHOR_ELEMENT = ".post [class*='author'], .post [class*='byline']"
-VIEWS = ".post_hits"
-VIEWS_LABELS = tuple(edition.views_label for edition in EDITIONS.values())
-
-#: The selector each item field is read with, by constant name: the drift alarm names it.
-FIELD_SELECTORS: dict[str, tuple[str, str]] = {
-    "headline": ("HEADLINE", HEADLINE),
-    "published_at": ("PUBLISHED", PUBLISHED),
-    "section": ("CATEGORY", CATEGORY),
-    "body": ("BODY", BODY),
-    "author": ("AUTHOR_ELEMENT", AUTHOR_ELEMENT),
-    "views": ("VIEWS", VIEWS),
-    "cited_sources": ("BODY", BODY),
-    "image_url": ("COVER_STYLE", COVER_STYLE),
-}
+#: How many article roots are weighed against each other when a page has several.
+MAX_ROOTS_WEIGHED = 16
+#: The parts that tell the article's root from a decoy: the one holding most of them wins.
+_ROOT_EVIDENCE = ("HEADLINE", "BODY", "PUBLISHED", "CATEGORY", "COVER", "VIEWS")
 
 
 @dataclass(frozen=True)
@@ -147,63 +69,193 @@ class ArticlePage:
     views: str | None = None
 
 
-def _text(sel: Selector | None) -> str | None:
-    """All text below ``sel`` (scripts excluded), or ``None`` when there is no element."""
-    if sel is None:
+# Text ------------------------------------------------------------------------------------------
+
+
+def _texts(element: Element, skip: Predicate) -> Iterator[str | None]:
+    """The text below ``element`` in document order, ``None`` for a ``<br>``, leaving out
+    comments and whatever ``skip`` matches (its content, not its tail). An explicit stack, not
+    recursion: any depth lxml builds is walked."""
+    if element.text:
+        yield element.text
+    stack: list[tuple[Iterator[Element], str | None]] = [(iter(element), None)]
+    while stack:
+        children, _ = stack[-1]
+        child = next(children, None)
+        if child is None:
+            tail = stack.pop()[1]
+            if tail:
+                yield tail
+            continue
+        tag = child.tag
+        if isinstance(tag, str):  # not a comment or processing instruction
+            if tag == "br":
+                yield None
+            if not skip(child):
+                if child.text:
+                    yield child.text
+                if len(child):
+                    stack.append((iter(child), child.tail))
+                    continue
+        if child.tail:
+            yield child.tail
+
+
+def _lines(element: Element, skip: Predicate) -> list[str]:
+    """The text below ``element`` split at its ``<br>``s: what ``_texts`` yields, joined."""
+    if len(element) == 0:  # text only: the common paragraph
+        return [element.text or ""]
+    # _texts inlined: this runs on every paragraph with markup in it.
+    lines: list[str] = []
+    line = [element.text] if element.text else []
+    stack: list[tuple[Iterator[Element], str | None]] = [(iter(element), None)]
+    while stack:
+        child = next(stack[-1][0], None)
+        if child is None:
+            tail = stack.pop()[1]
+            if tail:
+                line.append(tail)
+            continue
+        tag = child.tag
+        if isinstance(tag, str):
+            if tag == "br":
+                lines.append("".join(line))
+                line = []
+            if not skip(child):
+                if child.text:
+                    line.append(child.text)
+                if len(child):
+                    stack.append((iter(child), child.tail))
+                    continue
+        if child.tail:
+            line.append(child.tail)
+    lines.append("".join(line))
+    return lines
+
+
+def _text(element: Element | None, skip: Predicate) -> str | None:
+    """All text below ``element`` (``<br>`` read as a space), ``None`` when there is no element."""
+    if element is None:
         return None
-    return "".join(sel.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall())
+    if skip(element):
+        return ""
+    return " ".join(_lines(element, skip))
 
 
-def _label(sel: Selector | None) -> str | None:
-    """The first non-blank text of a short label (on a malformed page it may not be closed)."""
-    if sel is None:
+def _label(element: Element | None, skip: Predicate) -> str | None:
+    """A short label's first non-blank text (on a malformed page it may not be closed): ``""``
+    if there is none, ``None`` if there is no element."""
+    if element is None:
         return None
-    texts = sel.xpath(".//text()[normalize-space()][not(ancestor::script or ancestor::style)]")
-    return texts[0].get() if texts else ""
+    if skip(element):
+        return ""
+    for piece in _texts(element, skip):
+        if piece and piece.strip(" \t\n\r"):  # XPath's blank: NBSP is text
+            return piece
+    return ""
 
 
-def _first(sel: Selector, css: str) -> Selector | None:
-    found = sel.css(css)
-    return found[0] if found else None
+def _hidden_by(test: Predicate, *, self_too: bool = True) -> Callable[[Element], bool]:
+    """Whether ``test`` matches an ancestor of an element (or, with ``self_too``, the element),
+    remembered per ancestor: one walk up the tree for all the elements asked about."""
+    known: dict[Element, bool] = {}
+
+    def walk(node: Element | None) -> bool:
+        chain = []
+        answer = False
+        while node is not None:
+            seen = known.get(node)
+            if seen is not None:
+                answer = seen
+                break
+            if test(node):
+                answer = known[node] = True
+                break
+            chain.append(node)
+            node = node.getparent()
+        for node in chain:
+            known[node] = answer
+        return answer
+
+    def hidden(element: Element) -> bool:
+        parent = element.getparent()
+        answer = known.get(parent) if parent is not None else False
+        if answer is None:
+            answer = walk(parent)
+        return answer or (self_too and test(element))
+
+    return hidden
 
 
-def parse_listing(sel: Selector) -> list[Card]:
+# Listing pages ---------------------------------------------------------------------------------
+
+
+def _href(element: Element | None) -> str | None:
+    return element.get("href") if element is not None else None
+
+
+def parse_listing(sel: Selector, selectors: Selectors = DEFAULT) -> list[Card]:
     """The article cards of a listing page's main content, in page order."""
+    rule = selectors.rule
+    card_rule, title_link, any_link = rule("CARD"), rule("CARD_TITLE_LINK"), rule("CARD_ANY_LINK")
+    title, time, category = rule("CARD_TITLE"), rule("CARD_TIME"), rule("CARD_CATEGORY")
+    category_link = rule("CARD_CATEGORY_LINK")
+    blocks = card_rule.select(sel.root)
+    if not blocks:
+        return []
+    in_furniture = _hidden_by(selectors.card_furniture.bind(sel.root), self_too=False)
+    not_text = selectors.not_text.bind(sel.root)
     cards = []
-    for block in sel.css(CARD).xpath(f"self::*[{CARD_OUTSIDE_FURNITURE}]"):
-        href = block.css(CARD_TITLE_LINK).attrib.get("href") or block.css(CARD_ANY_LINK).attrib.get(
-            "href"
-        )
+    for block in blocks:
+        if in_furniture(block):
+            continue
+        href = _href(title_link.first(block)) or _href(any_link.first(block))
         if not href:
             continue
         cards.append(
             Card(
                 href=href,
-                title=_text(_first(block, CARD_TITLE)),
-                time=_text(_first(block, CARD_TIME)),
-                category=_text(_first(block, CARD_CATEGORY)),
-                category_href=block.css(CARD_CATEGORY_LINK).attrib.get("href"),
+                title=_text(title.first(block), not_text),
+                time=_text(time.first(block), not_text),
+                category=_text(category.first(block), not_text),
+                category_href=_href(category_link.first(block)),
             )
         )
     return cards
 
 
 def card_in_section(card: Card, scheme: SiteScheme, page_url: str) -> bool:
-    """Cards without a category label count as the section's; labelled ones must match it."""
+    """Cards without a category label count as the section's; labelled ones must match it.
+
+    A category link that is no URL at all (``http://[oops``) is judged by its label.
+    """
     if card.category_href is not None:
-        return scheme.is_section_link(card.category_href, page_url)
+        try:
+            return scheme.is_section_link(card.category_href, page_url)
+        except ValueError:
+            pass
     label = clean_text(card.category or "")
     return label is None or label.casefold() == scheme.section_label.casefold()
 
 
-def parse_section_listing(sel: Selector, scheme: SiteScheme, page_url: str) -> Listing:
+def _article_slug(scheme: SiteScheme, href: str, page_url: str) -> str | None:
+    """The slug a card's link names; ``None`` for a link that is no URL (``http://[oops``)."""
+    try:
+        return scheme.article_slug(href, page_url)
+    except ValueError:
+        return None
+
+
+def parse_section_listing(
+    sel: Selector, scheme: SiteScheme, page_url: str, selectors: Selectors = DEFAULT
+) -> Listing:
     """The section's own articles on a listing page, in page order."""
     listing = Listing()
-    for card in parse_listing(sel):
+    for card in parse_listing(sel, selectors):
         if not card_in_section(card, scheme, page_url):
             listing.other_section += 1
             continue
-        slug = scheme.article_slug(card.href, page_url)
+        slug = _article_slug(scheme, card.href, page_url)
         if slug is None:
             listing.not_article += 1
             continue
@@ -213,34 +265,7 @@ def parse_section_listing(sel: Selector, scheme: SiteScheme, page_url: str) -> L
     return listing
 
 
-_NO_TEXT = frozenset({"script", "style"})
-
-
-def _paragraph_lines(p: etree._Element) -> list[str]:
-    """The text below ``p`` split at its ``<br>``s, without scripts and styles.
-
-    What ``PARAGRAPH_TEXT`` selects, in one walk (tests/test_parsers.py checks they agree);
-    an HTML parser puts no element inside a script or style, so ``p`` has no such ancestor.
-    """
-    skip = p.tag in _NO_TEXT
-    lines = ["" if skip else p.text or ""]
-    _collect_lines(p, lines, skip)
-    return lines
-
-
-def _collect_lines(parent: etree._Element, lines: list[str], skip: bool) -> None:
-    # Document order: an element, its text, its children, then its tail (its parent's text).
-    for child in parent:
-        tag = child.tag
-        if tag == "br":
-            lines.append("")
-        if isinstance(tag, str):  # not a comment or processing instruction
-            child_skip = skip or tag in _NO_TEXT
-            if child.text and not child_skip:
-                lines[-1] += child.text
-            _collect_lines(child, lines, child_skip)
-        if child.tail and not skip:
-            lines[-1] += child.tail
+# Article pages ---------------------------------------------------------------------------------
 
 
 def _split_trailer(paragraphs: list[list[str]]) -> tuple[list[str], str | None, str | None]:
@@ -260,11 +285,7 @@ def _split_trailer(paragraphs: list[list[str]]) -> tuple[list[str], str | None, 
         last = lines[-1][1]
         if is_signature(last):
             pass
-        elif (
-            views is None
-            and last.lower().startswith(VIEWS_LABELS)
-            and views_count(last) is not None
-        ):
+        elif views is None and is_views_line(last):
             views = last
         elif byline is None and author_from_byline(last) is not None:
             byline = last
@@ -275,86 +296,6 @@ def _split_trailer(paragraphs: list[list[str]]) -> tuple[list[str], str | None, 
     for index, text in lines:
         body.setdefault(index, []).append(text)
     return [" ".join(para) for para in body.values()], byline, views
-
-
-# The article root's parts, found in one pass over its elements rather than one document scan
-# per selector: (tag or None, class tokens) for each CSS rule above. tests/test_parsers.py checks
-# that parse_article agrees with the selectors themselves.
-_ROOT_PARTS: dict[str, tuple[str | None, tuple[str, ...]]] = {
-    BODY: (None, ("post_body",)),
-    HEADLINE: ("h1", ("post_title",)),
-    PUBLISHED: (None, ("post_time",)),
-    CATEGORY: (None, ("post_categoty", "post_category")),
-    COVER_STYLE: (None, ("post_cover",)),  # the first one with a style attribute
-    VIEWS: (None, ("post_hits",)),
-}
-_RULES_BY_CLASS: dict[str, list[str]] = {}
-for _rule, (_, _classes) in _ROOT_PARTS.items():
-    for _class in _classes:
-        _RULES_BY_CLASS.setdefault(_class, []).append(_rule)
-# ARTICLE_ROOT (".post") as libxml2 does it fastest: class attributes that mention the class,
-# then a token check in Python (~50 us a page instead of ~80 for the translated CSS).
-_ARTICLE_ROOT_CLASS = ARTICLE_ROOT.removeprefix(".")
-_CLASSES_MENTIONING_ROOT = etree.XPath(
-    f"descendant-or-self::*/@class[contains(., '{_ARTICLE_ROOT_CLASS}')]"
-)
-
-
-def _article_roots(document: etree._Element) -> list[etree._Element]:
-    """The elements ``ARTICLE_ROOT`` selects in the document, in document order."""
-    return [
-        css.getparent()
-        for css in _CLASSES_MENTIONING_ROOT(document)
-        if _ARTICLE_ROOT_CLASS in _XML_SPACE.split(css)
-    ]
-
-
-# Only elements with a class can match: asking libxml2 for them makes fewer Python proxies.
-_WITH_CLASS = etree.XPath("descendant-or-self::*[@class]")
-# AUTHOR_ELEMENT: a class containing one of these, below the article root
-_AUTHOR_CLASSES = ("author", "byline")
-
-
-def _find_parts(root: etree._Element) -> tuple[dict[str, etree._Element], etree._Element | None]:
-    """The first element of each ``_ROOT_PARTS`` rule at or below ``root``, in document order,
-    and the first element strictly below ``root`` whose class contains ``author``."""
-    found: dict[str, etree._Element] = {}
-    author = None
-    for element in _WITH_CLASS(root):
-        css = element.get("class")
-        if author is None and element is not root and any(c in css for c in _AUTHOR_CLASSES):
-            author = element
-        for token in _XML_SPACE.split(css):
-            for rule in _RULES_BY_CLASS.get(token, ()):
-                tag = _ROOT_PARTS[rule][0]
-                if (
-                    rule not in found
-                    and (tag is None or element.tag == tag)
-                    and (rule != COVER_STYLE or element.get("style") is not None)
-                ):
-                    found[rule] = element
-    return found, author
-
-
-def _element_text(element: etree._Element | None) -> str | None:
-    """All text below ``element`` (scripts excluded, ``<br>`` read as a space), or ``None`` when
-    there is no element."""
-    if element is None:
-        return None
-    if len(element) == 0 and element.tag not in _NO_TEXT:  # text only: no XPath needed
-        return element.text or ""
-    return " ".join(_paragraph_lines(element))
-
-
-_LABEL_TEXT = etree.XPath(".//text()[normalize-space()][not(ancestor::script or ancestor::style)]")
-
-
-def _element_label(element: etree._Element | None) -> str | None:
-    """What ``_label`` reads: the first non-blank text, ``""`` if none, ``None`` if no element."""
-    if element is None:
-        return None
-    texts = _LABEL_TEXT(element)
-    return str(texts[0]) if texts else ""
 
 
 def _as_byline(text: str | None) -> str | None:
@@ -369,28 +310,77 @@ def _as_byline(text: str | None) -> str | None:
     return text if name.lower().startswith("by") else f"By {name}"
 
 
-def parse_article(sel: Selector) -> ArticlePage:
-    """The raw parts of an article page; absent parts are ``None`` (or empty)."""
-    roots = _article_roots(sel.root)
-    parts, author_element = _find_parts(roots[0] if roots else sel.root)
-    body_root = parts.get(BODY)
-    paragraphs = _body_paragraphs(body_root) if body_root is not None else []
-    body, byline, views_in_body = _split_trailer([_paragraph_lines(p) for p in paragraphs])
-    if not body and body_root is not None:
-        lines = _paragraph_lines(body_root)
-        body, byline, views_in_body = _split_trailer([[line] for line in lines])
-    if byline is None and roots:
-        # With one article root the pass saw every candidate; otherwise ask the selector.
-        byline = _as_byline(
-            _element_text(author_element) if len(roots) == 1 else _text(_first(sel, AUTHOR_ELEMENT))
-        )
-    cover = parts.get(COVER_STYLE)
+def article_root(scope: Element, selectors: Selectors = DEFAULT) -> Element | None:
+    """The ``ARTICLE_ROOT`` element that holds the article, ``None`` if none matches.
+
+    With several (a decoy block before the article, a teaser, nested roots), the one holding the
+    most of headline, body, time, category, cover and views wins, the first of those on a tie;
+    only the first ``MAX_ROOTS_WEIGHED`` are weighed.
+    """
+    return _article_root(scope, selectors)[0]
+
+
+def _article_root(
+    scope: Element, selectors: Selectors
+) -> tuple[Element | None, dict[str, Element]]:
+    """``article_root`` and the parts found below it (below ``scope`` when there is none)."""
+    roots = selectors.rule("ARTICLE_ROOT").select(scope)
+    if len(roots) <= 1:
+        root = roots[0] if roots else None
+        return root, selectors.parts.find(root if root is not None else scope)
+    best: tuple[Element | None, dict[str, Element]] = (None, {})
+    best_score = -1
+    for root in roots[:MAX_ROOTS_WEIGHED]:
+        parts = selectors.parts.find(root)
+        score = sum(name in parts for name in _ROOT_EVIDENCE)
+        if score > best_score:
+            best, best_score = (root, parts), score
+    return best
+
+
+def parse_article(sel: Selector, selectors: Selectors = DEFAULT) -> ArticlePage:
+    """The raw parts of an article page; absent parts are ``None`` (or empty).
+
+    Everything is read below the article's root (see ``article_root``; the whole of ``sel`` when
+    no root matches), the meta fallbacks anywhere in ``sel``. Body paragraphs are
+    ``BODY_PARAGRAPH`` elements below ``BODY``, and the body leaves out whatever is inside what
+    ``NOT_TEXT`` or a ``BODY_*`` exclusion matches.
+    """
+    scope = sel.root
+    root, parts = _article_root(scope, selectors)
+    not_text = selectors.not_text.bind(scope)
+    body_root = parts.get("BODY")
+    body: list[str] = []
+    byline = views_in_body = None
+    if body_root is not None:
+        excluded = selectors.body_excluded.bind(scope)
+        hidden = _hidden_by(excluded)
+        paragraphs = [
+            p for p in selectors.rule("BODY_PARAGRAPH").select(body_root) if not hidden(p)
+        ]
+        body, byline, views_in_body = _split_trailer([_lines(p, excluded) for p in paragraphs])
+        if not body and not hidden(body_root):
+            lines = _lines(body_root, excluded) if not excluded(body_root) else []
+            body, byline, views_in_body = _split_trailer([[line] for line in lines])
+    if byline is None and root is not None:
+        byline = _as_byline(_text(parts.get("AUTHOR_ELEMENT"), not_text))
+    cover = parts.get("COVER")
     return ArticlePage(
-        headline=_element_text(parts.get(HEADLINE)) or sel.css(HEADLINE_META).get(),
-        published=_element_text(parts.get(PUBLISHED)) or sel.css(PUBLISHED_META).get(),
-        section=_element_label(parts.get(CATEGORY)),
+        headline=_text(parts.get("HEADLINE"), not_text) or _meta(scope, selectors, "HEADLINE_META"),
+        published=_text(parts.get("PUBLISHED"), not_text)
+        or _meta(scope, selectors, "PUBLISHED_META"),
+        section=_label(parts.get("CATEGORY"), not_text),
         cover_style=cover.get("style") if cover is not None else None,
         paragraphs=body,
         byline=byline,
-        views=_element_text(parts.get(VIEWS)) or views_in_body,
+        views=_text(parts.get("VIEWS"), not_text) or views_in_body,
     )
+
+
+def _meta(scope: Element, selectors: Selectors, name: str) -> str | None:
+    """The ``content`` of the first element the ``name`` selector matches in ``scope``."""
+    for element in selectors.rule(name).select(scope):
+        content = element.get("content")
+        if content is not None:
+            return str(content)
+    return None

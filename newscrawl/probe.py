@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 import urllib.robotparser
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,12 +23,12 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 from scrapy.http import HtmlResponse, TextResponse
 
-from newscrawl import parsers
 from newscrawl.alarms import REQUIRED_FIELDS, filled, safe_name
 from newscrawl.loaders import build_article
 from newscrawl.middlewares import same_origin, user_agent
 from newscrawl.parsers import ListedArticle, parse_article, parse_section_listing
 from newscrawl.processors import clean_text
+from newscrawl.selectors import DEFAULT, Selectors
 from newscrawl.site import SiteScheme
 
 #: The most requests one probe makes, robots.txt included.
@@ -314,25 +314,20 @@ def discovered_page_urls(response: TextResponse) -> list[str]:
     return urls
 
 
-def article_selector_table() -> dict[str, str]:
-    """The article-page selectors the probe counts matches of, by name."""
-    names = ("ARTICLE_ROOT", "HEADLINE", "CATEGORY", "PUBLISHED", "BODY", "VIEWS")
-    table = {name: str(getattr(parsers, name)) for name in names}
-    table["COVER"] = parsers.COVER_STYLE.split("::")[0]
-    table["AUTHOR_ELEMENT"] = parsers.AUTHOR_ELEMENT
-    return table
+#: The selectors whose matches the probe counts on a listing page and on an article page.
+LISTING_SELECTORS = ("CARD", "CARD_TITLE_LINK", "CARD_TITLE", "CARD_TIME", "CARD_CATEGORY")
+ARTICLE_SELECTORS = (
+    "ARTICLE_ROOT", "HEADLINE", "CATEGORY", "PUBLISHED", "BODY", "VIEWS", "COVER", "AUTHOR_ELEMENT",
+)  # fmt: skip
+#: Article parts a page may lack (the probe does not fail on them).
+OPTIONAL_PARTS = ("COVER", "AUTHOR_ELEMENT")
 
 
-def listing_selector_table() -> dict[str, str]:
-    """The listing-page selectors the probe counts matches of, by name."""
-    names = ("CARD", "CARD_TITLE_LINK", "CARD_TITLE", "CARD_TIME", "CARD_CATEGORY")
-    return {name: str(getattr(parsers, name)) for name in names}
-
-
-def count_matches(sel: Selector, table: Mapping[str, str]) -> dict[str, int]:
-    """How many elements each selector of ``table`` matches on a page."""
+def count_matches(sel: Selector, selectors: Selectors, names: Iterable[str]) -> dict[str, int]:
+    """How many elements each named selector matches on a page."""
     counts = {}
-    for name, css in table.items():
+    for name in names:
+        css = selectors.css[name]
         try:
             counts[name] = len(sel.css(css))
         except Exception:  # an override the translator cannot read: counted as no match
@@ -367,8 +362,11 @@ class _Page:
 class Probe:
     """One probe of a site: ``run()`` fills a ``ProbeReport``."""
 
-    def __init__(self, scheme: SiteScheme, fetcher: Fetcher, page_template: str) -> None:
+    def __init__(
+        self, scheme: SiteScheme, fetcher: Fetcher, page_template: str, selectors: Selectors
+    ) -> None:
         self.scheme = scheme
+        self.selectors = selectors
         self.fetcher = fetcher
         self.page_template = page_template
         self.report = ProbeReport(scheme.base_url, scheme.section_url)
@@ -464,14 +462,16 @@ class Probe:
         fetched = self.fetcher.get(url)
         page = _Page(url, fetched)
         if fetched.response is not None and fetched.ok:
-            listing = parse_section_listing(fetched.response.selector, self.scheme, fetched.url)
+            listing = parse_section_listing(
+                fetched.response.selector, self.scheme, fetched.url, self.selectors
+            )
             page.articles, page.cards = listing.articles, listing.cards
         return page
 
     def describe(self, page: _Page) -> str:
         if page.fetched.response is None or not page.fetched.ok:
             return f"{page.url}: {page.fetched.error or page.fetched.status}"
-        counts = count_matches(page.fetched.response.selector, listing_selector_table())
+        counts = count_matches(page.fetched.response.selector, self.selectors, LISTING_SELECTORS)
         per = ", ".join(f"{name} {count}" for name, count in counts.items())
         return (
             f"{page.url}: {page.fetched.status}, {page.cards} cards, {len(page.articles)}"
@@ -626,14 +626,18 @@ class Probe:
             self.report.add("article page", False, f"{url}: {fetched.error or fetched.status}")
             return False
         sel = fetched.response.selector
-        counts = count_matches(sel, article_selector_table())
+        counts = count_matches(sel, self.selectors, ARTICLE_SELECTORS)
         self.report.add(
             "article selectors",
-            all(counts[name] for name in counts if name not in ("AUTHOR_ELEMENT", "COVER")),
+            all(counts[name] for name in counts if name not in OPTIONAL_PARTS),
             ", ".join(f"{name} {count}" for name, count in counts.items()),
         )
         article = build_article(
-            parse_article(sel), url=url, slug=slug, crawled_at="", language=self.scheme.language
+            parse_article(sel, self.selectors),
+            url=url,
+            slug=slug,
+            crawled_at="",
+            language=self.scheme.language,
         )
         missing = [name for name in REQUIRED_FIELDS if not filled(getattr(article, name))]
         values = {
@@ -672,6 +676,7 @@ def probe_site(
     page_template: str,
     delay: float,
     timeout: float,
+    selectors: Selectors = DEFAULT,
     save_dir: Path | None = None,
     tls: ssl.SSLContext | None = None,
 ) -> ProbeReport:
@@ -679,7 +684,7 @@ def probe_site(
     fetcher = Fetcher(
         scheme.base_url, agent, delay=delay, timeout=timeout, save_dir=save_dir, tls=tls
     )
-    report = Probe(scheme, fetcher, page_template).run()
+    report = Probe(scheme, fetcher, page_template, selectors).run()
     report.saved = str(save_dir) if save_dir is not None and fetcher.requests else None
     return report
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from urllib.parse import urljoin
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
 
 from dateutil import parser as dateutil_parser
 from w3lib.html import replace_entities
@@ -30,8 +30,27 @@ MONTHS = {
 SITE_DATE_RE = re.compile(r"(\d{1,2})\s*([^\W\d_]+)\.?,?\s+(\d{4}),?\s*(\d{1,2}):(\d{2})")
 BYLINE_RE = re.compile(r"^by\s*:?\s+(?P<name>\S.*)$", re.IGNORECASE)
 MAX_AUTHOR_LENGTH = 80
-VIEWS_RE = re.compile(r"\d[\d\s\u00a0\u202f,.'’]*")
-STYLE_URL_RE = re.compile(r"url\(\s*(['\"]?)(?P<url>[^'\")]+?)\1\s*\)", re.IGNORECASE)
+# Every edition's views label (newscrawl/editions.py): "views", "просмотров".
+VIEWS_LABELS = tuple(edition.views_label for edition in EDITIONS.values())
+# A views line is a label (optional on the views element itself), a count and nothing else:
+# "Views: 1 234", "Views 96", "Просмотров: 1.179", "Views: 1.2K", "Просмотров: 15 тыс.". Thousands
+# groups have three digits; a decimal fraction only comes with a K / M suffix. Matched whole on
+# collapsed text, with no two quantifiers able to share characters: linear in the text's length.
+VIEWS_RE = re.compile(
+    rf"(?:(?P<label>{'|'.join(VIEWS_LABELS)}) ?(?:: ?)?)?"
+    r"(?P<whole>\d+(?:[ ,.'’]\d{3})*)(?:[.,](?P<fraction>\d+))?"
+    r" ?(?P<suffix>k|m|тыс\.?|млн\.?)?",
+    re.IGNORECASE,
+)
+_VIEWS_MULTIPLIERS = {"k": 1_000, "m": 1_000_000, "тыс": 1_000, "млн": 1_000_000}
+MAX_VIEWS = 2**63 - 1  # what a JSON consumer's int64 holds
+# url(...) quoted or bare. Each part scans up to its own closing character and no two
+# quantifiers can take the same characters, so a search stays linear in the style's length
+# ("url(" * 16,000 took 20 s with a lazy quantifier before a back-reference).
+STYLE_URL_RE = re.compile(
+    r"""url\(\s*(?:"(?P<double>[^"]*)"\s*|'(?P<single>[^']*)'\s*|(?P<bare>[^"'()\s]+)\s*)?\)""",
+    re.IGNORECASE,
+)
 
 
 def clean_text(value: str) -> str | None:
@@ -70,6 +89,16 @@ def title_case(value: str) -> str:
     return " ".join(word.capitalize() for word in value.split(" "))
 
 
+# A date is short: in a longer text (an element left unclosed holds the rest of the page) only
+# the site's own format is looked for, in its first characters (dateutil is slow on long text).
+MAX_DATE_LENGTH = 100
+_ISO_DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+# dateutil completes what a text lacks from a default: parsed with two defaults that differ in
+# every part, a text that names its date and time in full reads the same both times.
+_FILL_A = datetime(2001, 1, 1, 0, 0)
+_FILL_B = datetime(2002, 2, 2, 1, 1)
+
+
 def parse_site_datetime(value: str) -> datetime | None:
     """Read the site's ``DD Month YYYY HH:MM`` (English or Russian) as Asia/Baku time.
 
@@ -85,28 +114,50 @@ def parse_site_datetime(value: str) -> datetime | None:
     '2025-11-07T11:03:00+04:00'
     >>> parse_site_datetime("07.11.2025 11:03").isoformat()
     '2025-11-07T11:03:00+04:00'
-    >>> parse_site_datetime("yesterday") is None
+
+    A value must name the day, month, year, hour and minute: nothing is filled in from today's
+    date, and a date without a time is ``None`` too (midnight would be a wrong value). So is a
+    time no datetime can hold in Baku and in UTC:
+
+    >>> [parse_site_datetime(v) for v in ("12", "November 2025", "Monday", "yesterday")]
+    [None, None, None, None]
+    >>> parse_site_datetime("07 November 2025"), parse_site_datetime("2025-11-07")
+    (None, None)
+    >>> parse_site_datetime("9999-12-31T23:59:00-05:00") is None
     True
+
+    An element left unclosed holds the rest of the page; its first characters are read:
+
+    >>> parse_site_datetime("07 November 2025 11:03 Officials said " + "more " * 100).isoformat()
+    '2025-11-07T11:03:00+04:00'
     """
-    match = SITE_DATE_RE.search(value)
-    if match is not None:
-        day, month_name, year, hour, minute = match.groups()
-        month = MONTHS.get(month_name.lower())
-        if month is not None:
-            try:
-                return datetime(int(year), month, int(day), int(hour), int(minute), tzinfo=SITE_TZ)
-            except ValueError:
-                return None
+    text = clean_text(value)
+    if text is None:
+        return None
+    parsed: datetime | None = None
+    match = SITE_DATE_RE.search(text[:MAX_DATE_LENGTH])
+    month = MONTHS.get(match[2].lower()) if match is not None else None
     try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        try:
-            parsed = dateutil_parser.parse(value, dayfirst=True)
-        except (ValueError, OverflowError):
+        if match is not None and month is not None:
+            day, _, year, hour, minute = match.groups()
+            parsed = datetime(int(year), month, int(day), int(hour), int(minute), tzinfo=SITE_TZ)
+        elif len(text) > MAX_DATE_LENGTH:
+            return None  # only the site's own format is looked for at the start of a long text
+        elif _ISO_DATETIME_RE.match(text):
+            parsed = datetime.fromisoformat(text)
+        else:
+            first = dateutil_parser.parse(text, dayfirst=True, default=_FILL_A)
+            second = dateutil_parser.parse(text, dayfirst=True, default=_FILL_B)
+            if first == second:
+                parsed = first
+        if parsed is None:
             return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=SITE_TZ)
-    return parsed.astimezone(SITE_TZ)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=SITE_TZ)
+        parsed.astimezone(UTC)  # comparable with any other aware time
+        return parsed.astimezone(SITE_TZ)
+    except (ValueError, OverflowError):
+        return None
 
 
 def published_at(value: str) -> str | None:
@@ -280,39 +331,82 @@ def cited_outlets(value: str, edition: str = DEFAULT_EDITION) -> list[str]:
 
 
 def views_count(value: str) -> int | None:
-    """The number in ``Views: N``, thousands separators removed; ``None`` when there is none.
+    """The count in ``Views: N``, thousands separators removed; ``None`` when there is none.
 
     >>> views_count("Views: 96"), views_count("Views: 1 234"), views_count("Views: 12\\u00a0345")
     (96, 1234, 12345)
     >>> views_count("Views: 3,456"), views_count("Просмотров: 1.179"), views_count("Views:")
     (3456, 1179, None)
+    >>> views_count("Views: 1.2K"), views_count("Views 15k"), views_count("Просмотров: 1,5 тыс.")
+    (1200, 15000, 1500)
+
+    Anything but a label and one count in range is not a count:
+
+    >>> views_count("Views: -5"), views_count("Views: 3 of the 5"), views_count("9" * 20)
+    (None, None, None)
     """
-    match = VIEWS_RE.search(value)
+    text = clean_text(value)
+    match = VIEWS_RE.fullmatch(text) if text is not None else None
     if match is None:
         return None
-    digits = re.sub(r"\D", "", match.group())
-    return int(digits) if digits else None
+    whole = re.sub(r"\D", "", match["whole"])
+    fraction, suffix = match["fraction"], match["suffix"]
+    if len(whole) > len(str(MAX_VIEWS)) or (fraction is not None and suffix is None):
+        return None
+    count = int(whole)
+    if suffix is not None:
+        multiplier = _VIEWS_MULTIPLIERS[suffix.lower().rstrip(".")]
+        digits = (fraction or "")[:7]  # finer than one view is noise
+        count = count * multiplier + int(digits or 0) * multiplier // 10 ** len(digits)
+    return count if count <= MAX_VIEWS else None
+
+
+def is_views_line(value: str) -> bool:
+    """Whether a line of text is the page's views counter: its label and a count, nothing else.
+
+    >>> is_views_line("Views: 96"), is_views_line("Просмотров: 179"), is_views_line("96")
+    (True, True, False)
+    >>> is_views_line("Views differ sharply: 3 of the 5 parties backed it.")
+    False
+    """
+    text = clean_text(value)
+    match = VIEWS_RE.fullmatch(text) if text is not None else None
+    return match is not None and match["label"] is not None
 
 
 def style_background_url(value: str) -> str | None:
-    """The URL in a ``background-image:url(…)`` style, quoted or not.
+    """The first URL in a ``background-image:url(…)`` style, quoted or not.
 
     >>> style_background_url("background-image:url('/media/photos/original/x.webp')")
     '/media/photos/original/x.webp'
     >>> style_background_url("color: red") is None
     True
     """
-    match = STYLE_URL_RE.search(value)
-    return match["url"].strip() if match is not None else None
+    for match in STYLE_URL_RE.finditer(value):
+        url = (match["double"] or match["single"] or match["bare"] or "").strip()
+        if url:
+            return url
+    return None
 
 
-def absolute_url(value: str, base: str) -> str:
-    """Resolve a possibly relative URL against the page it was found on.
+def absolute_url(value: str, base: str) -> str | None:
+    """Resolve a possibly relative URL against the page it was found on; ``None`` unless that
+    gives an absolute ``http(s)`` URL with a host.
 
     >>> absolute_url("/media/a.webp", "http://127.0.0.1:8080/en/post/x")
     'http://127.0.0.1:8080/media/a.webp'
+    >>> absolute_url("data:image/gif;base64,R0lGODlhAQABAAAAACw=", "https://caliber.az/en/post/x")
+    >>> absolute_url("http://[oops/x.webp", "https://caliber.az/en/post/x")
     """
-    return urljoin(base, value)
+    try:
+        url = urljoin(base, value.strip())
+        parts = urlsplit(url)
+        _ = parts.port  # a port that is not a number raises here
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return url
 
 
 def unique(values: Iterable[str]) -> list[str]:

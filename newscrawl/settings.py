@@ -30,6 +30,10 @@ CALIBER_MAX_LISTING_PAGES = 5000
 # Where an article link's path names its slug: a regular expression with a group named slug
 # (empty: the crawled edition's own, see newscrawl/editions.py).
 CALIBER_ARTICLE_PATH_RE = ""
+# Selector overrides, name -> CSS, merged over the table in newscrawl/selectors.py: a dict here, or
+# a JSON object (-s CALIBER_SELECTORS='{"HEADLINE": "h1.title"}'); python -m newscrawl.selectors
+# prints the effective table.
+CALIBER_SELECTORS: dict[str, str] = {}
 # Paging stops after this many listing pages in a row show no section card.
 CALIBER_EMPTY_PAGES_TO_STOP = 2
 # Incremental runs stop after this many listing pages in a row held nothing new: the first page

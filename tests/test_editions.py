@@ -8,8 +8,7 @@ from scrapy.settings import Settings
 from newscrawl import settings as project_settings
 from newscrawl.arguments import BadArgumentError
 from newscrawl.editions import EDITIONS
-from newscrawl.parsers import VIEWS_LABELS
-from newscrawl.processors import MONTHS
+from newscrawl.processors import MONTHS, VIEWS_LABELS
 from newscrawl.schema import schema_errors
 from newscrawl.site import SiteScheme
 from newscrawl.spiders.caliber_world import CaliberWorldSpider

@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from itemloaders.processors import MapCompose
@@ -14,11 +17,14 @@ from newscrawl.items import FIELDS
 from newscrawl.loaders import ArticleLoader, build_article
 from newscrawl.parsers import parse_article
 from newscrawl.processors import (
+    absolute_url,
     author_from_byline,
     cited_outlets,
     clean_text,
     decode_entities,
     is_signature,
+    is_views_line,
+    parse_site_datetime,
     published_at,
     style_background_url,
     title_case,
@@ -68,9 +74,45 @@ def test_published_at_is_baku_time_with_offset(raw: str, expected: str) -> None:
     assert published_at(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "soon", "31 February 2025 10:00", "07 Smarch 2025 11:03x"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "soon",
+        "31 February 2025 10:00",
+        "07 Smarch 2025 11:03x",
+        # never completed from today's date: day, month, year, hour and minute must be there
+        "12",
+        "November 2025",
+        "Monday",
+        "yesterday",
+        "11:03",
+        "Monday 11:03",
+        "12 November",
+        # a date without a time would be a wrong midnight
+        "07 November 2025",
+        "2025-11-07",
+        "07.11.2025",
+        # times no datetime holds (in Baku or in UTC): None, never OverflowError
+        "9999-12-31T23:59:00-05:00",
+        "0001-01-01T01:00:00",
+        "0001-01-01T00:00:00+14:00",
+        "99999-01-01 10:00",
+        "x" * 100 + " 07 November 2025 11:03",
+        "2025-11-07T11:03:00+04:00 " + "x" * 100,
+    ],
+)
 def test_published_at_unreadable_is_none(raw: str) -> None:
+    assert parse_site_datetime(raw) is None
     assert published_at(raw) is None
+
+
+def test_every_time_read_can_be_compared_with_since() -> None:
+    since = datetime(2025, 11, 1, tzinfo=UTC)
+    for raw in ("9999-12-31T23:59:00+04:00", "0001-01-01T04:00:00+04:00", "31.12.9999 23:59"):
+        parsed = parse_site_datetime(raw)
+        assert parsed is not None, raw
+        assert (parsed < since) == (parsed.year < 2025)
 
 
 @pytest.mark.parametrize(
@@ -139,12 +181,62 @@ def test_cited_outlets(raw: str, expected: list[str]) -> None:
         ("Views: 3,456", 3456),
         ("Views: 1.234.567", 1234567),
         ("Просмотров: 179", 179),
+        ("Views 96", 96),
+        ("VIEWS : 96 ", 96),
+        ("96", 96),
+        ("Views: 1.2K", 1200),
+        ("Views: 1,2k", 1200),
+        ("Views: 15K", 15000),
+        ("Views: 1.2M", 1_200_000),
+        ("Просмотров: 1,5 тыс.", 1500),
+        ("Просмотров: 2 млн", 2_000_000),
+        ("Views: 9223372036854775807", 2**63 - 1),
         ("Views:", None),
         ("", None),
+        ("Views: -5", None),
+        ("Views: 1.2", None),
+        ("Views: 12.34", None),
+        ("Views: 1 2", None),
+        ("Views: 96 (today)", None),
+        ("Views differ sharply: 3 of the 5 parties", None),
+        ("Views: 9223372036854775808", None),
+        ("Views: 12345678901234567890", None),
+        ("Views: " + "9" * 5000, None),
+        ("Views: " + "1,234" * 2000, None),
     ],
 )
 def test_views_count(raw: str, expected: int | None) -> None:
     assert views_count(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Views: 96", True),
+        ("Views 96", True),
+        ("Просмотров: 179", True),
+        ("views: 1 234", True),
+        ("Views: 1.2K", True),
+        ("Views: " + "9" * 5000, True),  # a views line with a count out of range
+        ("96", False),
+        ("Views differ sharply: 3 of the 5 parties backed it.", False),
+        ("Viewsers: 3", False),
+        ("Views: 96. Share it!", False),
+    ],
+)
+def test_a_views_line_is_its_label_and_a_count_only(line: str, expected: bool) -> None:
+    assert is_views_line(line) is expected
+
+
+def test_a_count_out_of_range_loses_nothing_but_the_count() -> None:
+    html = (
+        '<div class="post"><h1 class="post_title">H</h1><div class="post_body"><p>Text.</p>'
+        '</div><div class="post_hits">Views: ' + "9" * 5000 + "</div></div>"
+    )
+    article = build_article(
+        parse_article(Selector(text=html)), url="u", slug="s", crawled_at="2026-01-01T00:00:00Z"
+    )
+    assert (article.headline, article.body, article.views) == ("H", "Text.", None)
 
 
 def test_section_label_title_cased() -> None:
@@ -294,11 +386,103 @@ def test_loader_of_the_russian_edition() -> None:
         ),
         ('background-image: url("/media/b.webp");', "/media/b.webp"),
         ("background-image: url( '/media/c.webp' )", "/media/c.webp"),
+        ("BACKGROUND: URL(/media/d.webp) no-repeat", "/media/d.webp"),
+        ("background-image: url(), url('/media/e.webp')", "/media/e.webp"),
+        ("background-image: url('a) b.webp')", "a) b.webp"),
         ("display:none", None),
+        ("background-image: url(", None),
+        ("background-image:" + "url(" * 1000, None),
     ],
 )
 def test_cover_url_from_style(style: str, expected: str | None) -> None:
     assert style_background_url(style) == expected
+
+
+def _linear(read: Callable[[str], object], hostile: Callable[[int], str]) -> None:
+    """``read`` on hostile text of 32 KiB to 2 MiB, each well within a generous ceiling.
+
+    Not a benchmark: a quadratic regex takes seconds at 32 KiB ("url(" * 8,000: ~4 s) and
+    hours at 2 MiB; linear code takes milliseconds. The small sizes fail first.
+    """
+    for size in (16 * 1024, 128 * 1024, 2 * 1024 * 1024):
+        text = hostile(size)
+        started = time.process_time()
+        read(text)
+        assert time.process_time() - started < 2.0, f"{len(text)} characters"
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        lambda n: "background-image:" + "url(" * (n // 4),
+        lambda n: "background-image:url('" + "url(" * (n // 4),
+        lambda n: 'url("' + "url('" * (n // 5),
+        lambda n: "url( " + " " * n,
+    ],
+)
+def test_cover_style_is_read_in_linear_time(hostile: Callable[[int], str]) -> None:
+    _linear(style_background_url, hostile)
+
+
+@pytest.mark.parametrize(
+    ("read", "hostile"),
+    [
+        (views_count, lambda n: "Views: " + "1,234" * (n // 5) + "x"),
+        (views_count, lambda n: "Views:" + " " * n + "1x"),
+        (views_count, lambda n: "9" * n + ".5"),
+        (is_views_line, lambda n: "Views " + "1 " * (n // 2)),
+        (parse_site_datetime, lambda n: "07 November " * (n // 12)),
+        (published_at, lambda n: "1" * n),
+        (clean_text, lambda n: " \u00a0" * (n // 2)),
+        (cited_outlets, lambda n: "Caliber.Az reports, citing " + "Reuters, " * (n // 9)),
+    ],
+)
+def test_page_text_is_read_in_linear_time(
+    read: Callable[[str], object], hostile: Callable[[int], str]
+) -> None:
+    _linear(read, hostile)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("/media/a.webp", "https://caliber.az/media/a.webp"),
+        ("//cdn.caliber.az/media/a.webp", "https://cdn.caliber.az/media/a.webp"),
+        ("http://127.0.0.1:8000/a.webp", "http://127.0.0.1:8000/a.webp"),
+        ("data:image/gif;base64,R0lGODlhAQABAAAAACw=", None),
+        ("javascript:alert(1)", None),
+        ("JavaScript:void(0)", None),
+        ("mailto:x@example.org", None),
+        ("http://[oops/x.webp", None),
+        ("http://caliber.az:99999/x.webp", None),
+        ("http://caliber.az:port/x.webp", None),
+        ("http:///x.webp", None),
+    ],
+)
+def test_a_cover_url_is_an_absolute_http_url_or_none(value: str, expected: str | None) -> None:
+    assert absolute_url(value, "https://caliber.az/en/post/x") == expected
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "background-image:url(data:image/gif;base64,R0lGODlhAQABAAAAACw=)",
+        "background-image:url('javascript:alert(1)')",
+        "background-image:url(http://[oops/x.webp)",
+    ],
+)
+def test_a_lazy_or_broken_cover_is_null_and_the_article_kept(style: str) -> None:
+    html = (
+        f'<div class="post"><h1 class="post_title">H</h1><div class="post_cover" style="{style}">'
+        '</div><div class="post_body"><p>Text.</p></div></div>'
+    )
+    article = build_article(
+        parse_article(Selector(text=html)),
+        url="https://caliber.az/en/post/s",
+        slug="s",
+        crawled_at="2026-01-01T00:00:00Z",
+    )
+    assert (article.headline, article.body, article.image_url) == ("H", "Text.", None)
 
 
 def test_loader_keeps_every_key_with_null_for_what_is_missing() -> None:

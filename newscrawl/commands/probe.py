@@ -20,6 +20,7 @@ from newscrawl.arguments import BadArgumentError, parse_base_url, parse_edition
 from newscrawl.config import validate_settings
 from newscrawl.editions import DEFAULT_EDITION, EDITIONS
 from newscrawl.probe import MAX_REQUESTS, agent_from_settings, probe_site
+from newscrawl.selectors import Selectors
 from newscrawl.site import DEFAULT_BASE_URL, SiteScheme
 
 
@@ -81,7 +82,8 @@ class Command(ScrapyCommand):
         report = probe_site(
             scheme,
             agent=agent_from_settings(settings),
-            page_template=settings.get("CALIBER_PAGE_URL") or "{section}?page={page}",
+            page_template=config.PAGE_URL.read(settings),
+            selectors=Selectors.from_settings(settings),
             delay=settings.getfloat("DOWNLOAD_DELAY", 1.0),
             timeout=settings.getfloat("DOWNLOAD_TIMEOUT", 15.0),
             save_dir=Path(opts.save) if opts.save else None,

@@ -25,11 +25,12 @@ from newscrawl.items import Article
 from newscrawl.loaders import build_article
 from newscrawl.middlewares import OffsiteRefusedError
 from newscrawl.paging import LISTING_CEILING, PAGING_REPEATS, Walk, repeats_earlier_pages
-from newscrawl.parsers import CARD, Listing, parse_article, parse_section_listing
+from newscrawl.parsers import Listing, parse_article, parse_section_listing
 from newscrawl.parsers import parse_listing as parse_cards
 from newscrawl.processors import parse_site_datetime, views_count
 from newscrawl.responses import failed_url, failure_kind, is_html
 from newscrawl.revisits import ViewsHistoryPipeline
+from newscrawl.selectors import DEFAULT, Selectors
 from newscrawl.site import SiteScheme
 from newscrawl.views import Revisit, on_host
 
@@ -114,6 +115,8 @@ class CaliberWorldSpider(scrapy.Spider):
     views: ViewsHistoryPipeline | None = None
     # Set by a component that cannot let the crawl run (e.g. the dataset is locked).
     close_reason: str | None = None
+    # The selector table, compiled once from CALIBER_SELECTORS in from_crawler.
+    selectors: Selectors = DEFAULT
 
     def __init__(self, **kwargs: Any) -> None:
         # Scrapyd's own arguments (``_job``, ...) become attributes, as Scrapy makes every one.
@@ -141,6 +144,7 @@ class CaliberWorldSpider(scrapy.Spider):
                 spider.args.base_url, crawler.settings, EDITIONS[spider.edition]
             )
             spider.max_listing_pages = config.MAX_LISTING_PAGES.read(crawler.settings)
+            spider.selectors = Selectors.from_settings(crawler.settings)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         decompression = logging.getLogger("scrapy.downloadermiddlewares.httpcompression")
         if not any(isinstance(f, _DecompressionFilter) for f in decompression.filters):
@@ -270,7 +274,9 @@ class CaliberWorldSpider(scrapy.Spider):
             self.count("listing_rechecked")
             yield self.listing_request(page, recheck=True, side=side)
             return
-        listing = parse_section_listing(response.selector, self.scheme, response.url)
+        listing = parse_section_listing(
+            response.selector, self.scheme, response.url, self.selectors
+        )
         if cut:
             self.count("errors/listing_truncated")
             self.walk.listing_failures += 1
@@ -284,7 +290,7 @@ class CaliberWorldSpider(scrapy.Spider):
             self.crawler.signals.send_catch_log(
                 signal=alarms.markup_drift,
                 response=response,
-                message=f'CARD = "{CARD}" matched nothing on page 1',
+                message=f"{self.selectors.describe('CARD')} matched nothing on page 1",
             )
             raise CloseSpider(alarms.DRIFT)
         self.count_malformed(response, listing)
@@ -354,7 +360,7 @@ class CaliberWorldSpider(scrapy.Spider):
         url = response.url
         malformed = [
             card.href
-            for card in parse_cards(response.selector)
+            for card in parse_cards(response.selector, self.selectors)
             if not self.scheme.link_is_valid(card.href, url)
             or (
                 card.category_href is not None
@@ -498,7 +504,7 @@ class CaliberWorldSpider(scrapy.Spider):
         self.count("articles_parsed")
         try:
             article = build_article(
-                parse_article(response.selector),
+                parse_article(response.selector, self.selectors),
                 url=self.scheme.article_url(slug),
                 slug=slug,
                 crawled_at=utc_now(),
@@ -698,7 +704,7 @@ class CaliberWorldSpider(scrapy.Spider):
             self.views.failed(revisit, "not_html")
             return
         try:
-            views = views_count(parse_article(response.selector).views or "")
+            views = views_count(parse_article(response.selector, self.selectors).views or "")
         except Exception:
             self.logger.debug("Revisit of %s could not be parsed", response.url, exc_info=True)
             self.views.failed(revisit, "unparsable")
