@@ -229,11 +229,8 @@ def card_in_section(card: Card, scheme: SiteScheme, page_url: str) -> bool:
 
     A category link that is no URL at all (``http://[oops``) is judged by its label.
     """
-    if card.category_href is not None:
-        try:
-            return scheme.is_section_link(card.category_href, page_url)
-        except ValueError:
-            pass
+    if card.category_href is not None and scheme.link_is_valid(card.category_href, page_url):
+        return scheme.is_section_link(card.category_href, page_url)
     label = clean_text(card.category or "")
     return label is None or label.casefold() == scheme.section_label.casefold()
 

@@ -18,6 +18,7 @@ from newscrawl import settings as project_settings
 from newscrawl.alarms import MarkupAlarm
 from newscrawl.arguments import BadArgumentError
 from newscrawl.replica import ReplicaServer, default_site
+from newscrawl.selectors import DEFAULT_SELECTORS
 from tests.conftest import ROOT, crawl_command
 
 CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
@@ -42,6 +43,10 @@ GOOD: dict[str, list[tuple[Any, Any]]] = {
     ],
     "CALIBER_PAGE_PARAM": [(None, None)],
     "CALIBER_MAX_LISTING_PAGES": [("5000", 5000), (1, 1)],
+    "CALIBER_SELECTORS": [
+        ({}, dict(DEFAULT_SELECTORS)),
+        ('{"HEADLINE": "h1.title"}', {**DEFAULT_SELECTORS, "HEADLINE": "h1.title"}),
+    ],
     "CALIBER_ARTICLE_PATH_RE": [(r"/post/(?P<slug>[^/]+)$", r"/post/(?P<slug>[^/]+)$"), ("", "")],
     "CALIBER_EMPTY_PAGES_TO_STOP": [("1", 1), (2, 2), (" 3 ", 3)],
     "CALIBER_STALE_PAGES_TO_STOP": [("0", 0), (2, 2)],
@@ -113,6 +118,18 @@ BAD: dict[str, list[tuple[Any, str]]] = {
     ],
     "CALIBER_MAX_LISTING_PAGES": [
         ("0", "CALIBER_MAX_LISTING_PAGES must be a whole number of at least 1, got '0'")
+    ],
+    "CALIBER_SELECTORS": [
+        (
+            '{"HEADLNE": "h1"}',
+            "CALIBER_SELECTORS must name known selectors, got 'HEADLNE' (did you mean"
+            " 'HEADLINE'? python -m newscrawl.selectors lists them)",
+        ),
+        (
+            '{"HEADLINE": "h1["}',
+            "CALIBER_SELECTORS[\"HEADLINE\"] must be CSS that selects elements, got 'h1['"
+            " (Expected ident or '*', got <EOF at 3>)",
+        ),
     ],
     "CALIBER_ARTICLE_PATH_RE": [
         (
@@ -331,6 +348,17 @@ def replica() -> Iterator[ReplicaServer]:
             "CALIBER_STALE_PAGE_TO_STOP=3",
             "caliber_world: CALIBER_STALE_PAGE_TO_STOP is not a setting of newscrawl"
             " (did you mean CALIBER_STALE_PAGES_TO_STOP?)",
+        ),
+        (
+            'CALIBER_SELECTORS={"HEADLNE": "h1"}',
+            "caliber_world: CALIBER_SELECTORS must name known selectors, got 'HEADLNE' (did you"
+            " mean 'HEADLINE'? python -m newscrawl.selectors lists them)",
+        ),
+        (
+            "CALIBER_PAGE_URL={section}?page=2",
+            "caliber_world: CALIBER_PAGE_URL must be a URL template such as {section}?page={page}"
+            " or {section}/page/{page} (placeholders {section}, {page}, {base}) that must hold"
+            " {page}, got '{section}?page=2'",
         ),
     ],
 )

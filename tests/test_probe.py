@@ -16,6 +16,7 @@ from scrapy.http import HtmlResponse
 from newscrawl.probe import MAX_REQUESTS, discovered_page_urls, template_of
 from newscrawl.replica import DirectorySite, RedesignedSite, ReplicaServer, Response, default_site
 from newscrawl.replica.faults import REDESIGN_RENAMES
+from newscrawl.replica.variants import IgnoresPageParamSite, PathPagingSite
 from newscrawl.site import SECTION_PATH
 from tests.conftest import ROOT, read_jsonl
 from tests.test_crawl import assert_matches_replica, crawl
@@ -41,29 +42,6 @@ class HomePageSite:
         if path.rstrip("/") == "/en":
             return Response(200, HOME_MENU.format(path=self.path).encode())
         return self.site.resolve(path, query)
-
-
-class IgnoresPageParamSite:
-    """A site that answers page 1 to every ``?page=N`` (it loads more cards by script)."""
-
-    def __init__(self, site: Any) -> None:
-        self.site = site
-
-    def resolve(self, path: str, query: dict[str, list[str]]) -> Response:
-        return self.site.resolve(path, {})
-
-
-class PathPagingSite:
-    """Pages as ``/en/category/world/page/N``; ``?page=N`` is ignored (page 1 again)."""
-
-    def __init__(self, site: Any) -> None:
-        self.site = site
-
-    def resolve(self, path: str, query: dict[str, list[str]]) -> Response:
-        prefix = SECTION_PATH + "/page/"
-        if path.startswith(prefix):
-            return self.site.resolve(SECTION_PATH, {"page": [path.removeprefix(prefix)]})
-        return self.site.resolve(path, {})
 
 
 class MovedSectionSite:

@@ -353,19 +353,15 @@ class CaliberWorldSpider(scrapy.Spider):
         return requests, stored
 
     def count_malformed(self, response: TextResponse, listing: Listing) -> None:
-        """Count and log (once per page) the cards whose article or category link is not a URL;
-        the parser counted them as not an article or of another section."""
-        if not (listing.not_article or listing.other_section):
+        """Count and log (once per page) the cards whose article link is not a URL; the parser
+        counted them as not an article (a category link that is no URL is judged by its label)."""
+        if not listing.not_article:
             return
         url = response.url
         malformed = [
             card.href
             for card in parse_cards(response.selector, self.selectors)
             if not self.scheme.link_is_valid(card.href, url)
-            or (
-                card.category_href is not None
-                and not self.scheme.link_is_valid(card.category_href, url)
-            )
         ]
         if malformed:
             self.count("cards_malformed", len(malformed))
