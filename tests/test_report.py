@@ -19,7 +19,7 @@ from newscrawl.alarms import filled
 from newscrawl.extensions import report_path
 from newscrawl.items import FIELDS
 from newscrawl.replica import Fault, FaultySite, ReplicaServer, default_site
-from newscrawl.report import build_report, report_text
+from newscrawl.report import HINTS, UNREACHABLE, build_report, report_text
 from tests.conftest import REPLICA_SITE, ROOT, load_json, read_jsonl
 from tests.test_crawl import crawl, expected_articles
 from tests.test_faults import POST, article_html, first_paragraph_end
@@ -207,16 +207,16 @@ def test_a_failed_run_reports_at_error_with_what_to_do_and_its_exit_code(
         f"  alarms:             {alarm[1]}",
         f"  dataset:            {dataset} holds 13 articles",
         "  what to do:         the site's markup moved: compare the saved failing pages with the"
-        " selector the alarm names (newscrawl/parsers.py); articles refused meanwhile are owed"
-        " and fetched again once it is mended",
+        " selector the alarm names and override it with CALIBER_SELECTORS; articles refused"
+        " meanwhile are owed and fetched again once it is mended",
     ]
     # -L WARNING: the failed run's report (ERROR) is there, and its verdict is the last line.
     assert "ERROR: Run report (FAILED: markup_drift):" in log
     last = log.rstrip("\n").splitlines()[-1]
     assert last.endswith(
         "[newscrawl] ERROR: run FAILED (markup_drift): the site's markup moved: compare the saved"
-        " failing pages with the selector the alarm names (newscrawl/parsers.py); articles"
-        " refused meanwhile are owed and fetched again once it is mended; exit code 1"
+        " failing pages with the selector the alarm names and override it with CALIBER_SELECTORS;"
+        " articles refused meanwhile are owed and fetched again once it is mended; exit code 1"
     )
     report = json.loads(report_path(dataset).read_text(encoding="utf-8"))
     assert (report["close_reason"], report["finished"], report["exit_code"]) == (
@@ -335,3 +335,17 @@ def test_the_readme_example_is_what_the_crawl_prints(faulty: ReplicaServer, tmp_
     verdict = last_line(result.stderr)
     assert verdict == "run finished: 13 new articles, 4 owed to the next run; exit code 0"
     assert f"`{verdict}`" in " ".join(readme.split())
+
+
+def test_what_to_do_names_only_settings_the_readme_lists_as_in_use() -> None:
+    # The hints named CALIBER_PAGE_PARAM after it was retired for CALIBER_PAGE_URL.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = {
+        name
+        for text in (*HINTS.values(), *UNREACHABLE.values())
+        for name in re.findall(r"\b(?:CALIBER|JSONL|NEWSCRAWL|VIEWS)_[A-Z_]+\b", text)
+    }
+    assert {"CALIBER_PAGE_URL", "CALIBER_SELECTORS", "CALIBER_SECTION_PATH"} <= named
+    for name in named:
+        row = re.search(rf"^\| `{name}` \| ([^|]*) \|", readme, re.M)
+        assert row is not None and row[1] != "retired", name
