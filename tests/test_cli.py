@@ -13,6 +13,7 @@ import logging
 import re
 import socket
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import fields, replace
 from pathlib import Path
@@ -35,6 +36,7 @@ from newscrawl import settings as project_settings
 from newscrawl.arguments import CrawlArguments
 from newscrawl.commands.crawl import MAIN_SETTINGS
 from newscrawl.downloads import RetryMiddleware
+from newscrawl.editions import EDITIONS
 from newscrawl.extensions import report_path
 from newscrawl.middlewares import OffsiteRefusedError
 from newscrawl.replica import Fault, FaultySite, ReplicaServer, Response, Site, default_site
@@ -96,6 +98,44 @@ def test_a_bad_argument_or_setting_is_one_line_with_nothing_before_it(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_readmes_unknown_argument_example_is_what_the_crawl_prints(tmp_path: Path) -> None:
+    arguments = " ".join(readme_section("### Spider arguments").split())
+    example = re.search(
+        r"`-a max_page=1` gives `(caliber_world: unknown argument [^`]*)`", arguments
+    )
+    assert example is not None
+    result = crawl("-a", "max_page=1", "-s", f"JSONL_PATH={tmp_path / 'out.jsonl'}")
+    assert (result.returncode, result.stderr) == (2, example[1] + "\n")
+
+
+@pytest.mark.parametrize(
+    ("command", "line"),
+    [
+        (
+            ["crawl", "caliber_world"],
+            "scrapy crawl: unrecognized arguments: --bogus (see scrapy crawl -h)",
+        ),
+        (["probe"], "probe: unrecognized arguments: --bogus (see scrapy probe -h)"),
+    ],
+)
+def test_an_option_scrapy_does_not_know_is_one_line_exit_2_and_runs_nothing(
+    command: list[str], line: str, replica: ReplicaServer, tmp_path: Path
+) -> None:
+    # Scrapy hands unknown options on as arguments: the probe used to probe the live site.
+    base = (
+        ["-a", f"base_url={replica.base_url}"]
+        if command[0] == "crawl"
+        else ["--base-url", replica.base_url]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", *command, *base, "--bogus",
+         "-s", f"JSONL_PATH={tmp_path / 'out.jsonl'}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert (result.returncode, result.stderr, result.stdout) == (2, line + "\n", "")
+    assert list(tmp_path.iterdir()) == []
+
+
 def scrapy_crawl(*args: str) -> subprocess.CompletedProcess[str]:
     """``scrapy crawl`` with ``args`` in place of the spider's name."""
     command, env = crawl_command()
@@ -147,6 +187,10 @@ def test_help_argument_lists_arguments_settings_and_exit_codes_without_crawling(
     assert result.stderr == ""
     assert_is_the_help(result.stdout, str(tmp_path / "x.jsonl"))
     assert "base_url    default: https://caliber.az\n" in result.stdout
+    edition = result.stdout.split("  edition ", 1)[1].split("\n  revisit ", 1)[0]
+    for code in EDITIONS:
+        assert f" {code} " in edition, code
+    assert "CALIBER_REVISIT_MAX" in result.stdout.split("  revisit ", 1)[1].split("\n  help ")[0]
     assert list(tmp_path.iterdir()) == []
 
 

@@ -1,7 +1,7 @@
 """``scrapy crawl`` with checks before Scrapy logs a line, a help that answers, honest exit codes.
 
 Exit codes (``newscrawl.report.EXIT_CODES``): 0 the crawl finished, 1 it stopped for another
-reason, 2 it cannot run as set up (a bad argument or setting, a dataset it cannot write).
+reason, 2 it cannot run as set up (a bad argument, option or setting, another crawl's dataset).
 """
 
 from __future__ import annotations
@@ -124,6 +124,10 @@ class Command(crawl.Command):
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
+        if len(args) > 1:  # Scrapy passes options it does not know on as more spider names
+            self.refuse(
+                f"scrapy crawl: unrecognized arguments: {' '.join(args[1:])} (see scrapy crawl -h)"
+            )
         if len(args) == 1:
             self.preflight(args[0], opts.spargs)
 

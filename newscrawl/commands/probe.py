@@ -61,6 +61,15 @@ class Command(ScrapyCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         parser.add_argument("--save", metavar="DIR", help="keep every page fetched in DIR")
 
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if args:  # Scrapy passes options it does not know on as arguments: never probe then
+            print(
+                f"probe: unrecognized arguments: {' '.join(args)} (see scrapy probe -h)",
+                file=sys.stderr,
+            )
+            sys.exit(2)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         try:
