@@ -115,7 +115,7 @@ def parse_since(value: str) -> datetime:
 
 
 def parse_edition(value: str) -> str:
-    """The code of one of the site's editions (``newscrawl/editions.py``), any case.
+    """The site's edition to crawl, any case: ``en`` or ``ru`` (``newscrawl/editions.py``).
 
     >>> parse_edition(" RU ")
     'ru'
@@ -131,7 +131,8 @@ def parse_edition(value: str) -> str:
 
 
 def parse_revisit(value: str) -> datetime:
-    """The backfill's start: an ISO date or datetime read as ``since`` is.
+    """Backfill: re-read now the views of stored articles published since this ISO date or
+    datetime (read as ``since`` is), within ``CALIBER_REVISIT_MAX``.
 
     >>> parse_revisit("2025-11-01").isoformat()
     '2025-11-01T00:00:00+04:00'
