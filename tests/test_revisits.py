@@ -215,6 +215,17 @@ def test_a_failed_revisit_is_asked_again_and_a_gone_page_ends_revisits(
         assert stat(stderr, f"caliber_world/{key}") == value, key
     assert f"Revisit failed (http_503), the next run asks again: {world.url(failing)}" in stderr
     assert f"Revisits ended (http_404): {world.url(gone)}" in stderr
+    # The run report says it too (README: "revisits due / done / failed").
+    report = load_json(dataset.with_name("world.jsonl.report.json"))
+    assert {key: report["revisits"][key] for key in ("due", "done", "failed", "gone")} == {
+        "due": 3,
+        "done": 1,
+        "failed": 1,
+        "gone": 1,
+    }
+    line = "  revisits:           due 3, done 1, failed 1, gone 1, deferred 0"
+    assert line in report["text"]
+    assert f"\n{line}\n" in stderr
     assert sorted(tracked(dataset)) == [failing, fine]
     assert tracked(dataset)[failing][6] == 1  # one run failed
 
