@@ -435,6 +435,23 @@ def test_demo_crawls_either_edition(
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"crawl exited with 0; {count} new articles" in result.stdout
+    last = f"dataset: {tmp_path / dataset} holds {count} articles"
+    assert result.stdout.splitlines()[-1] == last
+    if not args:  # the Quick start's claim
+        readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+        assert f"`{dataset} holds {count} articles` on a first run" in readme
     items = read_jsonl(tmp_path / dataset)
     assert len(items) == count
     assert {item["language"] for item in items} == {language}
+    # Every file of the run is the edition's own: dataset, index, lock, state, report, history.
+    stem = Path(dataset).name.removesuffix(".jsonl")
+    assert sorted(path.name for path in (tmp_path / dataset).parent.iterdir()) == [
+        f"{stem}.jsonl",
+        f"{stem}.jsonl.index",
+        f"{stem}.jsonl.lock",
+        f"{stem}.jsonl.report.json",
+        f"{stem}.jsonl.state.json",
+        f"{stem}.views.jsonl",
+        f"{stem}.views.jsonl.lock",
+        f"{stem}.views.jsonl.tracked.json",
+    ]
