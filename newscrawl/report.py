@@ -55,6 +55,9 @@ HINTS = {
     "form; check CALIBER_PAGE_URL (scrapy probe)",
     "listing_ceiling": "paging reached its ceiling without the section ending: check that the "
     "site's paging ends (CALIBER_PAGE_URL, scrapy probe)",
+    "views_locked": "another crawl is writing the view-count history beside {dataset}: this run "
+    "wrote nothing and the next scheduled run catches up; two datasets sharing one VIEWS_PATH "
+    "need one each",
     "write_failed": "writing to {dataset} failed (a full disk, a file size limit?): nothing "
     "unwritten counts as stored; free the space, then rerun",
     "dataset_unwritable": "{dataset} cannot be written (permissions, a read-only disk, a "

@@ -456,3 +456,17 @@ def test_a_locked_dataset_fails_visibly_as_the_readme_shows(
     report = json.loads(report_path(dataset).read_text(encoding="utf-8"))
     assert (report["close_reason"], report["exit_code"]) == ("dataset_locked", 1)
     assert report["verdict"] == last_line(result.stderr).split(" ERROR: ", 1)[1]
+
+
+def test_a_locked_views_history_fails_visibly_too(replica: ReplicaServer, tmp_path: Path) -> None:
+    dataset = tmp_path / "caliber_world.jsonl"
+    with (tmp_path / "caliber_world.views.jsonl.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another crawl is writing the history
+        result = crawl("-a", f"base_url={replica.base_url}", "-s", f"JSONL_PATH={dataset}")
+    assert result.returncode == 1
+    assert last_line(result.stderr) == (
+        f"[newscrawl] ERROR: run FAILED (views_locked): another crawl is writing the view-count"
+        f" history beside {dataset}: this run wrote nothing and the next scheduled run catches up;"
+        " two datasets sharing one VIEWS_PATH need one each; exit code 1"
+    )
+    assert not dataset.exists() or read_jsonl(dataset) == []

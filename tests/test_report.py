@@ -15,11 +15,13 @@ from typing import Any
 
 import pytest
 
+from newscrawl import alarms, config, paging, revisits
+from newscrawl import dataset as dataset_module
 from newscrawl.alarms import filled
 from newscrawl.extensions import report_path
 from newscrawl.items import FIELDS
 from newscrawl.replica import Fault, FaultySite, ReplicaServer, default_site
-from newscrawl.report import HINTS, UNREACHABLE, build_report, report_text
+from newscrawl.report import FINISHED, HINTS, UNREACHABLE, build_report, exit_code, report_text
 from tests.conftest import REPLICA_SITE, ROOT, load_json, read_jsonl
 from tests.test_crawl import crawl, expected_articles
 from tests.test_faults import POST, article_html, first_paragraph_end
@@ -349,3 +351,32 @@ def test_what_to_do_names_only_settings_the_readme_lists_as_in_use() -> None:
     for name in named:
         row = re.search(rf"^\| `{name}` \| ([^|]*) \|", readme, re.M)
         assert row is not None and row[1] != "retired", name
+
+
+CLOSE_REASONS = (
+    alarms.DRIFT,
+    alarms.TOO_FEW,
+    alarms.SPIDER_ERROR,
+    alarms.UNREACHABLE,
+    dataset_module.LOCKED,
+    dataset_module.UNWRITABLE,
+    dataset_module.MISMATCH,
+    dataset_module.WRITE_FAILED,
+    paging.PAGING_REPEATS,
+    paging.LISTING_CEILING,
+    revisits.VIEWS_LOCKED,
+    config.BAD_SETTINGS,
+)
+
+
+def test_every_close_reason_says_what_to_do_and_the_readme_gives_its_exit_code() -> None:
+    # views_locked had no hint ("see the ERROR lines above") and no README row.
+    assert set(CLOSE_REASONS) <= set(HINTS)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Exit codes of `scrapy crawl`", 1)[1].split("\n### ", 1)[0]
+    rows = {
+        reason: int(code)
+        for names, code in re.findall(r"^\| (`[^|]*`) \| (\d) \|", section, re.M)
+        for reason in re.findall(r"`([a-z_]+)`", names)
+    }
+    assert rows == {reason: exit_code(reason) for reason in (FINISHED, *HINTS)}
