@@ -337,6 +337,10 @@ def test_the_readme_example_is_what_the_crawl_prints(faulty: ReplicaServer, tmp_
     verdict = last_line(result.stderr)
     assert verdict == "run finished: 13 new articles, 4 owed to the next run; exit code 0"
     assert f"`{verdict}`" in " ".join(readme.split())
+    # The keys of report.json, as the README lists them.
+    listed = " ".join(readme.split()).split("with these keys: ", 1)[1].split("`stats`.", 1)[0]
+    names = re.findall(r"`([a-z_]+)`", re.sub(r"\([^)]*\)", "", listed + "`stats`"))
+    assert names == list(json.loads(report_path(dataset).read_text(encoding="utf-8")))
 
 
 def test_what_to_do_names_only_settings_the_readme_lists_as_in_use() -> None:

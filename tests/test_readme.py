@@ -1,0 +1,130 @@
+"""The README's claims that no crawl test covers: its links, examples, snippets and lists."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newscrawl.items import FIELDS
+from tests.conftest import REPLICA_SITE, ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def section(title: str) -> str:
+    """The README's text from the heading ``title`` to the next heading of any level."""
+    start = README.index(f"\n{title}\n")
+    end = README.find("\n#", start + len(title) + 2)
+    return README[start : end if end > 0 else None]
+
+
+def code_blocks(text: str, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", text, re.S)
+
+
+def anchor(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens.
+
+    >>> anchor("Exit codes of `scrapy crawl`")
+    'exit-codes-of-scrapy-crawl'
+    """
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_resolves() -> None:
+    outside_code = re.sub(r"```.*?```", "", README, flags=re.S)
+    anchors = {anchor(heading) for heading in re.findall(r"^#+ (.*)$", outside_code, re.M)}
+    links = re.findall(r"\]\(([^)\s]+)\)", outside_code)
+    assert links
+    for link in links:
+        if link.startswith("#"):
+            assert link[1:] in anchors, link
+        elif not link.startswith("https://"):
+            assert (ROOT / link).exists(), link
+
+
+def test_each_setting_has_one_row() -> None:
+    rows = re.findall(r"^\| `([A-Z_]+)` \|", README, re.M)
+    assert "JSONL_PATH" in rows
+    repeated = sorted({row for row in rows if rows.count(row) > 1})
+    assert repeated == []
+
+
+def replica_item(path: Path) -> dict[str, Any]:
+    item: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return item
+
+
+def test_the_editions_records_are_the_replicas_as_crawled_from_the_live_host() -> None:
+    lines = code_blocks(section("## Editions: English and Russian"), "json")[0].splitlines()
+    assert [json.loads(line)["language"] for line in lines] == ["en", "ru"]
+    for line in lines:
+        shown = json.loads(line)
+        assert list(shown) == list(FIELDS)
+        folder = "en/post" if shown["language"] == "en" else "post"
+        expected = replica_item(REPLICA_SITE / folder / f"{shown['slug']}.expected.json")
+        for name in FIELDS:
+            if name == "body":  # shortened with an ellipsis
+                for part in shown["body"].split("…"):
+                    assert part.strip("\n") in expected["body"]
+            elif name not in ("crawled_at",):
+                assert shown[name] == expected[name], name
+
+
+def test_the_views_history_example_is_consistent() -> None:
+    history = section("## View counts over time: the history")
+    keys = re.findall(r"^\| `([a-z_`, ]+)` \|", history, re.M)
+    table = [key.strip("` ") for row in keys for key in row.split(",")]
+    line = json.loads(code_blocks(history, "json")[0])
+    assert list(line) == table
+    published = datetime.fromisoformat(line["published_at"])
+    observed = datetime.fromisoformat(line["observed_at"].replace("Z", "+00:00"))
+    assert line["age_seconds"] == (observed - published).total_seconds()
+
+
+def readings(slug: str, *ages: int) -> list[str]:
+    return [
+        json.dumps({"slug": slug, "views": age // 60, "age_seconds": age}) + "\n" for age in ages
+    ]
+
+
+def test_the_dataset_reader_runs_as_shown(tmp_path: Path) -> None:
+    dataset = tmp_path / "caliber_world.jsonl"
+    dataset.write_text('{"slug": "a"}\n{"slug": "b", "torn\n{"slug": "c"', encoding="utf-8")
+    snippet = code_blocks(section("### Reading the dataset while a crawl appends"), "python")[0]
+    snippet = snippet.replace("/srv/news/caliber_world.jsonl", str(dataset))
+    seen: list[dict[str, Any]] = []
+    exec(snippet + "        seen.append(article)\n", {"seen": seen})
+    assert seen == [{"slug": "a"}]
+
+
+LINES = readings("a", 0, 3_600, 86_500, 90_000) + readings("b", 60)
+HISTORY = code_blocks(section("### Reading the history"), "python")
+
+
+def test_the_history_reader_runs_as_shown(tmp_path: Path) -> None:
+    history = tmp_path / "caliber_world.views.jsonl"
+    history.write_text("".join(LINES) + '{"slug": "a"', encoding="utf-8")  # a torn last line
+    python = HISTORY
+    scope: dict[str, Any] = {}
+    exec(python[0].replace("/srv/news/caliber_world.views.jsonl", str(history)), scope)
+    assert {slug: r["age_seconds"] for slug, r in scope["at_1d"].items()} == {"a": 86_500}
+    assert {slug: r["age_seconds"] for slug, r in scope["latest"].items()} == {
+        "a": 90_000,
+        "b": 60,
+    }
+
+
+def test_the_pandas_lines_run_as_shown(tmp_path: Path) -> None:
+    pandas = pytest.importorskip("pandas")  # not a dependency
+    history = tmp_path / "caliber_world.views.jsonl"
+    history.write_text("".join(LINES), encoding="utf-8")
+    scope = {"pd": pandas}
+    exec(HISTORY[1].replace('"caliber_world.views.jsonl"', repr(str(history))), scope)
+    assert scope["at_1d"].age_seconds.tolist() == [86_500]
+    assert scope["latest"].age_seconds.tolist() == [90_000, 60]
