@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,35 @@ def test_schema_prints_it_when_asked(tmp_path: Path) -> None:
 def test_readme_names_the_schema_command() -> None:
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     assert f"`{SCHEMA_PATH}`, written by `python -m newscrawl.schema`" in readme
+
+
+def test_building_the_package_gives_no_warning(tmp_path: Path) -> None:
+    # setuptools used to warn three times that project.license as a table is deprecated.
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--no-build-isolation",
+         "--no-index", "-v", "-w", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    assert re.findall(r"\w+Warning\b.*|^.*!!$", output, re.M) == []
+    assert [wheel.name for wheel in tmp_path.iterdir()] == ["newscrawl-0.1.0-py3-none-any.whl"]
+
+
+def test_git_ignores_what_running_the_project_writes() -> None:
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    written = [
+        ".venv/bin/python",
+        ".scrapy/httpcache/x",
+        "data/caliber_world.jsonl",
+        "setup.py",
+        "newscrawl.egg-info/PKG-INFO",
+        "build/lib/x",
+        "newscrawl/__pycache__/x.pyc",
+    ]
+    result = subprocess.run(
+        ["git", "check-ignore", "--no-index", *written],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.stdout.splitlines() == written
