@@ -7,6 +7,7 @@ the README says to set it up, so the deployed egg is what runs; a second deploy 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import shutil
 import socket
@@ -228,6 +229,28 @@ def test_a_job_with_a_bad_setting_says_so_in_its_log(deployed: Scrapyd, tmp_path
         "caliber_world: CALIBER_REQUIRED_COVERAGE must be a number from 0 to 1, got 'nan'\n"
     )
     assert not dataset.exists()
+
+
+def test_a_job_that_finds_the_dataset_locked_says_so_in_its_logs_last_line(
+    deployed: Scrapyd, tmp_path: Path
+) -> None:
+    # listjobs.json shows it as finished like any other: the log's last line must tell.
+    dataset = tmp_path / "world.jsonl"
+    with (tmp_path / "world.jsonl.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another crawl is writing
+        job = run_job(deployed.url, "http://127.0.0.1:9", dataset)
+    last = deployed.job_log(job).rstrip("\n").splitlines()[-1].split(" ", 2)[2]
+    assert last == (
+        f"[newscrawl] ERROR: run FAILED (dataset_locked): another crawl is writing {dataset}: this"
+        " run wrote nothing and the next scheduled run catches up; if no crawl is running, see"
+        f" who holds the lock (fuser {dataset}.lock); exit code 1"
+    )
+    report = json.loads((tmp_path / "world.jsonl.report.json").read_text(encoding="utf-8"))
+    assert (report["close_reason"], report["exit_code"], report["job"]) == (
+        "dataset_locked",
+        1,
+        job,
+    )
 
 
 PROBE_SPIDER = '''
