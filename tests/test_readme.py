@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,9 @@ from typing import Any
 import pytest
 
 from newscrawl.items import FIELDS
+from newscrawl.replica import ReplicaServer, default_site
+from newscrawl.replica.variants import PathPagingSite
+from newscrawl.site import DEFAULT_BASE_URL as LIVE
 from tests.conftest import REPLICA_SITE, ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -24,6 +29,7 @@ def section(title: str) -> str:
 
 
 def code_blocks(text: str, language: str) -> list[str]:
+    """The fenced blocks of ``language`` (a regular expression, e.g. ``python``) in ``text``."""
     return re.findall(rf"```{language}\n(.*?)```", text, re.S)
 
 
@@ -128,3 +134,21 @@ def test_the_pandas_lines_run_as_shown(tmp_path: Path) -> None:
     exec(HISTORY[1].replace('"caliber_world.views.jsonl"', repr(str(history))), scope)
     assert scope["at_1d"].age_seconds.tolist() == [86_500]
     assert scope["latest"].age_seconds.tolist() == [90_000, 60]
+
+
+def test_the_probe_example_has_the_lines_a_probe_prints() -> None:
+    lines = [line.strip() for line in section("### Against the live site").splitlines()]
+    first = next(n for n, line in enumerate(lines) if line.startswith("FAIL "))
+    shown = lines[first : lines.index("```", first)]
+    assert shown[-1].startswith("Verdict: ")
+    with ReplicaServer(PathPagingSite(default_site())) as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "scrapy", "probe", "--base-url", server.base_url,
+             "-s", "DOWNLOAD_DELAY=0"],
+            cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert result.returncode == 1
+    printed = [line.strip() for line in result.stdout.replace(server.base_url, LIVE).splitlines()]
+    for line in shown:  # the live site's numbers differ: the text up to the first number
+        start = re.split(r"\d+ (?:cards|requests)", line, maxsplit=1)[0]
+        assert any(text.startswith(start) for text in printed), line
