@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from newscrawl import config
+from newscrawl.arguments import BadArgumentError
 from newscrawl.items import FIELDS
 from newscrawl.replica import ReplicaServer, default_site
 from newscrawl.replica.variants import PathPagingSite
@@ -152,3 +154,19 @@ def test_the_probe_example_has_the_lines_a_probe_prints() -> None:
     for line in shown:  # the live site's numbers differ: the text up to the first number
         start = re.split(r"\d+ (?:cards|requests)", line, maxsplit=1)[0]
         assert any(text.startswith(start) for text in printed), line
+
+
+def test_the_settings_that_may_be_0_are_the_ones_named() -> None:
+    text = " ".join(section("### Settings").split())
+    named = text.split("whole numbers of at least 1 (", 1)[1].split(" may be 0", 1)[0]
+    zero = set(re.findall(r"`([A-Z_]+)`", named))
+    assert "CALIBER_TIMEOUT_RETRIES" in zero
+    for name in zero:
+        assert config.SETTINGS[name].parse_value("0") == 0, name
+    for name in (
+        "CALIBER_EMPTY_PAGES_TO_STOP",
+        "CALIBER_OWED_MAX_RUNS",
+        "CALIBER_MAX_LISTING_PAGES",
+    ):
+        with pytest.raises(BadArgumentError, match=f"^{name} must be a whole number of at least 1"):
+            config.SETTINGS[name].parse_value("0")
