@@ -154,6 +154,15 @@ def test_the_line_also_goes_to_the_log_file_scrapyd_keeps(tmp_path: Path) -> Non
     assert log.read_text(encoding="utf-8") == result.stderr
 
 
+def test_no_spider_named_is_one_line() -> None:
+    # It was Scrapy's banner, its whole usage text and exit code 2.
+    result = scrapy_crawl()
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "scrapy crawl: name a spider (caliber_world); scrapy crawl -h lists its arguments\n"
+    )
+
+
 def test_an_unknown_spider_is_one_line() -> None:
     result = scrapy_crawl("caliber_wrld")
     assert result.returncode == 2

@@ -124,6 +124,12 @@ class Command(crawl.Command):
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
+        assert self.settings is not None
+        if not args:
+            known = ", ".join(get_spider_loader(self.settings).list())
+            self.refuse(
+                f"scrapy crawl: name a spider ({known}); scrapy crawl -h lists its arguments"
+            )
         if len(args) > 1:  # Scrapy passes options it does not know on as more spider names
             self.refuse(
                 f"scrapy crawl: unrecognized arguments: {' '.join(args[1:])} (see scrapy crawl -h)"
