@@ -31,7 +31,7 @@ from newscrawl.middlewares import same_origin, user_agent
 from newscrawl.parsers import ListedArticle, parse_article, parse_section_listing
 from newscrawl.processors import clean_text
 from newscrawl.selectors import DEFAULT, Selectors
-from newscrawl.site import SiteScheme
+from newscrawl.site import SiteScheme, page_url
 
 #: The most requests one probe makes, robots.txt included.
 MAX_REQUESTS = 30
@@ -313,15 +313,6 @@ class _PoliteRedirects(urllib.request.HTTPRedirectHandler):
             return None
         fetcher._spend()
         return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def page_url(template: str, section_url: str, page: int) -> str:
-    """Page ``page`` of a section by a ``CALIBER_PAGE_URL`` template.
-
-    >>> page_url("{section}/page/{page}", "https://caliber.az/en/category/world", 2)
-    'https://caliber.az/en/category/world/page/2'
-    """
-    return template.format(section=section_url, page=page)
 
 
 def template_of(url: str, section_url: str) -> str | None:
@@ -616,9 +607,11 @@ class Probe:
 
     def try_form(self, template: str, first: _Page, origin: str) -> bool:
         try:
-            url = page_url(template, self.section_url, 2)
+            url = page_url(template, self.scheme.base_url, self.section_url, 2)
         except (KeyError, IndexError, ValueError) as error:
-            self.report.add(f"page 2 by {template}", False, f"not a usable template ({error})")
+            self.report.add(
+                f"page 2 by {template} ({origin})", False, f"not a usable template ({error})"
+            )
             return False
         page = self.read_listing(url)
         new = [slug for slug in page.slugs if slug not in self.seen]
@@ -631,7 +624,7 @@ class Probe:
             )
             self.report.add(name, False, f"{self.describe(page)}; {why}")
             return False
-        third = self.read_listing(page_url(template, self.section_url, 3))
+        third = self.read_listing(page_url(template, self.scheme.base_url, self.section_url, 3))
         newer = [slug for slug in third.slugs if slug not in self.seen and slug not in new]
         self.report.add(
             name,

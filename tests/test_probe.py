@@ -447,3 +447,18 @@ def test_the_probe_reads_declared_sitemaps_rss_and_the_editions_feed(serve: Any)
     targets = [request.target for request in server.requests]
     assert targets[-4:] == ["/news-sitemap.xml", "/sitemap.xml", "/rss.xml", "/en/rss.xml"]
     assert len(targets) <= MAX_REQUESTS
+
+
+@pytest.mark.parametrize(
+    "template", ["{base}/en/category/world/page/{page}", "/en/category/world/page/{page}"]
+)
+def test_every_template_form_the_crawl_takes_is_probed_as_the_crawl_reads_it(
+    serve: Any, template: str
+) -> None:
+    server = serve(PathPagingSite(default_site()))
+    result = probe(server.base_url, "-s", f"CALIBER_PAGE_URL={template}")
+    assert result.returncode == 0, result.stdout
+    assert (
+        f"OK   page 2 by {template} (configured): {server.base_url}/en/category/world/page/2: 200,"
+    ) in result.stdout
+    assert "Settings to use" not in result.stdout
