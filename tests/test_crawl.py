@@ -266,6 +266,9 @@ def test_page_url_template_names_page_two(template: str, page_two: str) -> None:
         ("http://elsewhere.example/{page}", "must start with {section}, {base} or /"),
         ("{base}@elsewhere.example/{page}", "that stays on the crawled host"),
         ("{base}:81/{page}", "that stays on the crawled host"),
+        ("{section}?page={page:>99999999}", ", each written bare; not {page:>99999999}, got"),
+        ("{section}?page={page!r}", ", each written bare; not {page!r}, got '{section}?page"),
+        ("{section:.9}/{page}", ", each written bare; not {section:.9}, got"),
         (3, "CALIBER_PAGE_URL must be a URL template such as"),
     ],
 )
