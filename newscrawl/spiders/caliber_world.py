@@ -699,6 +699,8 @@ class CaliberWorldSpider(scrapy.Spider):
         if not is_html(response):
             self.views.failed(revisit, "not_html")
             return
+        # A lying HTTP charset garbles "Просмотров:": the count would be written as null.
+        response = self.mend_charset(response)
         try:
             views = views_count(parse_article(response.selector, self.selectors).views or "")
         except Exception:
