@@ -613,6 +613,41 @@ def test_a_refresh_loop_between_two_articles_ends_and_both_are_owed(
     assert owed(dataset) == {one: 1, two: 1}
 
 
+def test_a_story_renamed_twice_is_stored_once_under_its_last_slug(
+    serve: list[ReplicaServer], tmp_path: Path
+) -> None:
+    old = "leaders-gather-in-belem-as-brazil-hosts-cop30-climate-summit"
+    middle, last = f"{old}-2025", f"{old}-2026"
+    site = FaultySite(
+        default_site(),
+        {
+            POST + old: Fault(status=301, location=POST + middle),
+            POST + middle: Fault(status=301, location=POST + last),
+            POST + last: Fault(status=200, body=renamed(old, last)),
+        },
+    )
+    server = start(serve, site)
+    dataset = tmp_path / "out.jsonl"
+
+    code, log = crawl_site(server, dataset, "-a", "max_pages=1")
+
+    assert code == 0, log[-3000:]
+    items = {item["slug"]: item for item in read_jsonl(dataset)}
+    assert sorted(items) == sorted((set(page_slugs(1)) - {old}) | {last})
+    assert items[last]["url"] == f"{server.base_url}{POST}{last}"
+    assert items[last]["headline"] == expected_articles(server.base_url)[old]["headline"]
+    assert stat(log, "caliber_world/articles_renamed") == 1
+    url = f"{server.base_url}{POST}"
+    assert f"Article renamed: {url}{old} is now {url}{last}, stored under the new slug\n" in log
+    assert owed(dataset) == {}
+
+    # The next run asks for none of the three again, though the old card is still listed.
+    again = start(serve, default_site())
+    code, log = crawl_site(again, dataset, "-a", "max_pages=1")
+    assert code == 0, log[-3000:]
+    assert [r.target for r in again.requests if r.target.startswith(POST)] == []
+
+
 def test_an_owed_article_that_is_gone_is_no_longer_asked_for(
     serve: list[ReplicaServer], tmp_path: Path
 ) -> None:
