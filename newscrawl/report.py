@@ -51,10 +51,10 @@ HINTS = {
     "dataset_locked": "another crawl is writing {dataset}: this run wrote nothing and the next "
     "scheduled run catches up; if no crawl is running, see who holds the lock "
     "(fuser {dataset}.lock)",
-    "paging_repeats": "later listing pages repeat earlier ones: the site ignores the paging "
-    "parameter; check CALIBER_PAGE_PARAM (scrapy probe)",
+    "paging_repeats": "later listing pages repeat earlier ones: the site does not page as "
+    "CALIBER_PAGE_URL says; check it with scrapy probe",
     "listing_ceiling": "paging reached its ceiling without the section ending: check that the "
-    "site's paging ends (CALIBER_PAGE_PARAM, scrapy probe)",
+    "site's paging ends (CALIBER_PAGE_URL, scrapy probe)",
     "write_failed": "writing to {dataset} failed (a full disk, a file size limit?): nothing "
     "unwritten counts as stored; free the space, then rerun",
     "dataset_unwritable": "{dataset} cannot be written (permissions, a read-only disk, a "
@@ -80,7 +80,7 @@ UNREACHABLE = {
     "the next run tries again",
     "tls": "the TLS handshake failed: check the host's certificate, or http vs https in base_url",
     "http_404": "the section's listing pages are not found (404): check CALIBER_SECTION_PATH "
-    "and CALIBER_PAGE_PARAM (scrapy probe)",
+    "and CALIBER_PAGE_URL (scrapy probe)",
     "http_403": "the site forbids the crawler (403): set NEWSCRAWL_CONTACT and ask the site",
     "offsite": "the section redirects to another host: set base_url to it",
 }
