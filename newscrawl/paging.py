@@ -21,6 +21,9 @@ class Walk:
 
     #: Which walk a listing request belongs to: a JOBDIR may still queue an earlier walk's.
     generation: int = 0
+    #: The URL of page 2 the walk pages by (host, edition, section and CALIBER_PAGE_URL): a
+    #: JOBDIR resumes the walk only for a crawl of the same pages.
+    pages: str = ""
     #: Slugs asked for in this walk, from cards and owed articles: each is asked for once.
     requested: set[str] = field(default_factory=set)
     #: Slugs the walk's listing pages showed.

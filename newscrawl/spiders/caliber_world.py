@@ -212,11 +212,22 @@ class CaliberWorldSpider(scrapy.Spider):
         if state is None:
             return False
         previous = state.get("walk")
-        resumed = isinstance(previous, Walk) and state.get("closed") == PAUSED
+        pages = self.scheme.listing_url(2)
+        paused = isinstance(previous, Walk) and state.get("closed") == PAUSED
+        resumed = paused and isinstance(previous, Walk) and previous.pages == pages
         if isinstance(previous, Walk) and resumed:
             self.walk = previous
         elif isinstance(previous, Walk):
-            self.walk = Walk(generation=previous.generation + 1)
+            if paused:
+                self.logger.warning(
+                    "Not resuming the walk JOBDIR paused: it paged %s, this crawl pages %s "
+                    "(another base_url, edition or CALIBER_PAGE_URL); starting a new walk",
+                    previous.pages or "(unknown)",
+                    pages,
+                )
+            self.walk = Walk(generation=previous.generation + 1, pages=pages)
+        else:
+            self.walk.pages = pages
         state["walk"] = self.walk
         state["closed"] = None
         return resumed
