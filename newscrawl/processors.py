@@ -339,6 +339,8 @@ def views_count(value: str) -> int | None:
     (3456, 1179, None)
     >>> views_count("Views: 1.2K"), views_count("Views 15k"), views_count("Просмотров: 1,5 тыс.")
     (1200, 15000, 1500)
+    >>> views_count("Views: 1.999K"), views_count("Просмотров: 1,234 тыс."), views_count("1 234K")
+    (1999, 1234, 1234000)
 
     Anything but a label and one count in range is not a count:
 
@@ -349,8 +351,11 @@ def views_count(value: str) -> int | None:
     match = VIEWS_RE.fullmatch(text) if text is not None else None
     if match is None:
         return None
-    whole = re.sub(r"\D", "", match["whole"])
-    fraction, suffix = match["fraction"], match["suffix"]
+    whole, fraction, suffix = match["whole"], match["fraction"], match["suffix"]
+    if suffix is not None and fraction is None and re.fullmatch(r"\d+[.,]\d{3}", whole):
+        # An abbreviated count is short: the point in 1.999K is a decimal one, not thousands.
+        whole, fraction = re.split(r"[.,]", whole)
+    whole = re.sub(r"\D", "", whole)
     if len(whole) > len(str(MAX_VIEWS)) or (fraction is not None and suffix is None):
         return None
     count = int(whole)

@@ -190,6 +190,11 @@ def test_cited_outlets(raw: str, expected: list[str]) -> None:
         ("Views: 1.2M", 1_200_000),
         ("Просмотров: 1,5 тыс.", 1500),
         ("Просмотров: 2 млн", 2_000_000),
+        ("Views: 1.999K", 1999),  # not 1,999,000: the point of an abbreviated count is decimal
+        ("Views: 2,500k", 2500),
+        ("Просмотров: 1,234 тыс.", 1234),
+        ("Views: 1.250M", 1_250_000),
+        ("Просмотров: 1 234 тыс.", 1_234_000),  # a space groups thousands
         ("Views: 9223372036854775807", 2**63 - 1),
         ("Views:", None),
         ("", None),
