@@ -68,6 +68,13 @@ def test_headline_entities_decoded_once_more_when_left_encoded() -> None:
         ("25 Июня 2026 17:24", "2026-06-25T17:24:00+04:00"),
         ("2025-11-07T11:03:00+04:00", "2025-11-07T11:03:00+04:00"),
         ("2025-11-07T07:03:00Z", "2025-11-07T11:03:00+04:00"),
+        # what follows the site's format counts: it was dropped, so 11:03 PM was 11:03
+        ("07 November 2025 11:03 PM", "2025-11-07T23:03:00+04:00"),
+        ("07 November 2025 12:30 a.m.", "2025-11-07T00:30:00+04:00"),
+        ("07 November 2025 11:03 +03:00", "2025-11-07T12:03:00+04:00"),
+        ("07 November 2025 11:03 GMT", "2025-11-07T15:03:00+04:00"),
+        ("07 November 2025 11:03:59", "2025-11-07T11:03:59+04:00"),
+        ("07 November 2025 11:03 -10 degrees in Baku", "2025-11-07T11:03:00+04:00"),
     ],
 )
 def test_published_at_is_baku_time_with_offset(raw: str, expected: str) -> None:
@@ -98,6 +105,8 @@ def test_published_at_is_baku_time_with_offset(raw: str, expected: str) -> None:
         "0001-01-01T01:00:00",
         "0001-01-01T00:00:00+14:00",
         "99999-01-01 10:00",
+        "07 November 2025 13:03 PM",
+        "07 November 2025 11:03 +25:00",
         "x" * 100 + " 07 November 2025 11:03",
         "2025-11-07T11:03:00+04:00 " + "x" * 100,
     ],
