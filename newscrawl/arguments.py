@@ -241,9 +241,18 @@ def parse_page_url(value: Any) -> str:
         raise BadArgumentError(f"{rule}, got {value!r}")
     template = value.strip()
     try:
-        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+        fields = [field for field in string.Formatter().parse(template) if field[1] is not None]
     except ValueError:
         raise BadArgumentError(f"{rule}; its braces do not pair, got {value!r}") from None
+    names = [name for _, name, _, _ in fields]
+    # A format spec or conversion ({page:>99999999}) could write pages of any size or form.
+    shaped = [
+        f"{{{name}{'!' + conv if conv else ''}{':' + spec if spec else ''}}}"
+        for _, name, spec, conv in fields
+        if spec or conv
+    ]
+    if shaped:
+        raise BadArgumentError(f"{rule}, each written bare; not {shaped[0]}, got {value!r}")
     unknown = [name for name in names if name not in PAGE_URL_FIELDS]
     if unknown:
         raise BadArgumentError(f"{rule}; {{{unknown[0]}}} is not one of them, got {value!r}")

@@ -34,6 +34,8 @@ class Edition:
     conjunction: str
     #: Words written before an outlet's name that are not part of it ("the agency X").
     outlet_kinds: tuple[str, ...] = ()
+    #: The edition's own RSS feed, which ``scrapy probe`` checks besides ``/rss.xml``.
+    feed_path: str = ""
 
 
 _ENGLISH_MONTHS = (
@@ -65,6 +67,8 @@ ENGLISH = Edition(
         r",?\s+(?:that|which|who|as|while|when|saying|said|adding|according|after)\b"
     ),
     conjunction="and",
+    # Assumed by analogy with /rss.xml (SITE.md: /en/rss answers 404, /rss.xml is a feed).
+    feed_path="/en/rss.xml",
 )
 
 # The site's Armenian edition (``/arm``), not crawled: its paths are not Russian articles.
@@ -103,6 +107,7 @@ RUSSIAN = Edition(
     ),
     conjunction="и",
     outlet_kinds=_RUSSIAN_KINDS,
+    feed_path="/rss.xml",  # answered as a feed in 2026; the root serves the Russian edition
 )
 
 #: Every edition by its code; the spider's ``edition`` argument picks one.

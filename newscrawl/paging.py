@@ -21,12 +21,17 @@ class Walk:
 
     #: Which walk a listing request belongs to: a JOBDIR may still queue an earlier walk's.
     generation: int = 0
+    #: The URL of page 2 the walk pages by (host, edition, section and CALIBER_PAGE_URL): a
+    #: JOBDIR resumes the walk only for a crawl of the same pages.
+    pages: str = ""
     #: Slugs asked for in this walk, from cards and owed articles: each is asked for once.
     requested: set[str] = field(default_factory=set)
     #: Slugs the walk's listing pages showed.
     listed: set[str] = field(default_factory=set)
     #: The section's slugs on the last page of the chain, in page order.
     last_cards: list[str] = field(default_factory=list)
+    #: Whether most of those cards were new to the walk (a page of its own, not a repeat).
+    last_fresh: bool = False
     #: The last page of the chain that was answered (0: none yet).
     page: int = 0
     #: Pages in a row without a section card, and the ones among them not yet known to be the
@@ -80,3 +85,27 @@ def repeats_earlier_pages(slugs: Sequence[str], listed: set[str], previous: Sequ
         return False
     pushed_down = len(slugs) < len(previous) and list(previous[-len(slugs) :]) == list(slugs)
     return not pushed_down
+
+
+def repeats_the_last_page(page: int, slugs: Sequence[str], walk: Walk) -> bool:
+    """Whether listing page ``page`` is the site's last page again: a site that clamps page
+    numbers answers every page past its last with the last. That is the section's end, where
+    a page repeating page 1 (or a page that was itself mostly a repeat) is wrong paging.
+
+    >>> walk = Walk(last_cards=["x", "y"], last_fresh=True)
+    >>> repeats_the_last_page(4, ["x", "y"], walk), repeats_the_last_page(2, ["x", "y"], walk)
+    (True, False)
+    >>> walk.last_fresh = False
+    >>> repeats_the_last_page(4, ["x", "y"], walk)
+    False
+    """
+    return page >= 3 and walk.last_fresh and bool(slugs) and list(slugs) == walk.last_cards
+
+
+def mostly_new(slugs: Sequence[str], listed: set[str]) -> bool:
+    """Whether more than half of a page's section cards were not listed before.
+
+    >>> mostly_new(["a", "b", "c"], {"a"}), mostly_new(["a", "b"], {"a"}), mostly_new([], set())
+    (True, False, False)
+    """
+    return sum(slug not in listed for slug in slugs) * 2 > len(slugs)

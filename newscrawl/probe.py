@@ -10,6 +10,7 @@ import json
 import re
 import shlex
 import ssl
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -24,12 +25,13 @@ from parsel import Selector
 from scrapy.http import HtmlResponse, TextResponse
 
 from newscrawl.alarms import REQUIRED_FIELDS, filled, safe_name
+from newscrawl.editions import EDITIONS
 from newscrawl.loaders import build_article
 from newscrawl.middlewares import same_origin, user_agent
 from newscrawl.parsers import ListedArticle, parse_article, parse_section_listing
 from newscrawl.processors import clean_text
 from newscrawl.selectors import DEFAULT, Selectors
-from newscrawl.site import SiteScheme
+from newscrawl.site import SiteScheme, page_url
 
 #: The most requests one probe makes, robots.txt included.
 MAX_REQUESTS = 30
@@ -56,6 +58,9 @@ SCRIPT_URL_RE = re.compile(
 PAGE_TWO_RE = re.compile(r"(?<=[=/])2(?=$|[&/#])")
 SITEMAP_LOC_RE = re.compile(r"<(?:loc|link)>\s*([^<\s]+)\s*</(?:loc|link)>")
 MAX_BODY = 2 * 1024 * 1024
+#: The longest wait between two requests: a robots.txt ``Crawl-delay`` beyond it (which the
+#: crawl, like Scrapy, does not honour) must not make the probe last for hours.
+MAX_DELAY = 5.0
 
 
 class ProbeBudgetError(RuntimeError):
@@ -75,8 +80,8 @@ class Fetched:
 
     @property
     def ok(self) -> bool:
-        """A 200 answer."""
-        return self.status == 200
+        """A whole 200 answer."""
+        return self.status == 200 and self.error is None
 
 
 @dataclass
@@ -156,7 +161,10 @@ class Fetcher:
         self.requests = 0
         self.robots: urllib.robotparser.RobotFileParser | None = None
         self._last = 0.0
-        handlers: list[Any] = [_SameOriginRedirects(base_url)]
+        self.obey_robots = True
+        # Why the last redirect was not followed, when it was refused for a reason of ours.
+        self.refused: str | None = None
+        handlers: list[Any] = [_PoliteRedirects(self)]
         if tls is not None:
             handlers.append(urllib.request.HTTPSHandler(context=tls))
         self._opener = urllib.request.build_opener(*handlers)
@@ -171,37 +179,82 @@ class Fetcher:
         return self.robots is None or self.robots.can_fetch(self.agent, url)
 
     def get(self, url: str, *, obey_robots: bool = True) -> Fetched:
-        """Fetch ``url``; raises ``ProbeBudgetError`` when no request is left."""
+        """Fetch ``url``; raises ``ProbeBudgetError`` when no request is left.
+
+        A redirect is one more request of the budget, obeys robots.txt and stays on the origin;
+        an answer not complete within ``timeout`` seconds (a host that stalls or drips) is given
+        up, so one request never takes much longer than that.
+        """
         if not same_origin(url, self.base_url):
             return Fetched(url, 0, error="not on the probed origin")
         if obey_robots and not self.allowed(url):
             return Fetched(url, 0, error="disallowed by robots.txt")
+        self._spend()
+        self.obey_robots = obey_robots
+        self.refused = None
+        outcome: list[Fetched] = []
+        worker = threading.Thread(target=self._fetch, args=(url, outcome), daemon=True)
+        worker.start()
+        worker.join(self.timeout + 1.0 + _PoliteRedirects.max_redirections * self.delay)
+        if outcome:
+            fetched = outcome[0]
+        else:  # the worker is left reading a socket nobody waits for; the process ends it
+            fetched = Fetched(url, 0, error=f"no complete answer in {self.timeout:g} s")
+        self._last = time.monotonic()
+        self._save(fetched)
+        return fetched
+
+    def _spend(self) -> None:
+        """Take one request from the budget, after the delay since the last one."""
         if self.requests >= self.max_requests:
             raise ProbeBudgetError(f"the probe's {self.max_requests} requests are used up")
         wait = self._last + self.delay - time.monotonic()
         if wait > 0:
             time.sleep(wait)
         self.requests += 1
+        self._last = time.monotonic()
+
+    def _fetch(self, url: str, outcome: list[Fetched]) -> None:
+        deadline = time.monotonic() + self.timeout
         request = urllib.request.Request(
             url, headers={"User-Agent": self.agent, "Accept-Encoding": "identity"}
         )
         try:
             with self._opener.open(request, timeout=self.timeout) as answer:
-                fetched = self._read(url, answer.geturl(), answer.status, answer.headers, answer)
+                fetched = self._read(
+                    url, answer.geturl(), answer.status, answer.headers, answer, deadline=deadline
+                )
         except urllib.error.HTTPError as error:
-            fetched = self._read(url, url, error.code, error.headers, error)
+            if 300 <= error.code < 400:
+                where = error.headers.get("Location", "?")
+                why = self.refused or "not followed"
+                fetched = Fetched(url, error.code, error=f"{error.code} redirect to {where}: {why}")
+            else:
+                fetched = self._read(url, url, error.code, error.headers, error, deadline=deadline)
+        except ProbeBudgetError as error:
+            fetched = Fetched(url, 0, error=f"a redirect, but {error}")
         except (urllib.error.URLError, OSError, ValueError) as error:
             reason = getattr(error, "reason", error)
             fetched = Fetched(url, 0, error=f"{type(reason).__name__}: {reason}")
-        self._last = time.monotonic()
-        self._save(fetched)
-        return fetched
+        outcome.append(fetched)
 
-    def _read(self, asked: str, final: str, status: int, headers: Any, stream: Any) -> Fetched:
+    def _read(
+        self, asked: str, final: str, status: int, headers: Any, stream: Any, *, deadline: float
+    ) -> Fetched:
+        chunks: list[bytes] = []
+        size = 0
         try:
-            body = stream.read(MAX_BODY + 1)
+            while size <= MAX_BODY:
+                if time.monotonic() > deadline:
+                    return Fetched(asked, status, error=f"not complete in {self.timeout:g} s")
+                chunk = stream.read1(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
         except OSError as error:
             return Fetched(asked, status, error=f"{type(error).__name__}: {error}")
+        body = b"".join(chunks)
         if len(body) > MAX_BODY:
             return Fetched(asked, status, error=f"larger than {MAX_BODY} bytes")
         content_type = str(headers.get("Content-Type") or "")
@@ -232,30 +285,34 @@ class Fetcher:
             self.robots = parser
             delay = parser.crawl_delay(self.agent)
             if delay is not None:
-                self.delay = max(self.delay, float(delay))
+                self.delay = min(max(self.delay, float(delay)), MAX_DELAY)
         return fetched
 
 
-class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows a redirect only on the probed origin (as the crawl does)."""
+class _PoliteRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect as the crawl would: on the probed origin, robots.txt obeyed, at most
+    ``REDIRECT_MAX_TIMES`` (5) in a row, each one a request of the probe's budget."""
 
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
+    max_redirections = 5
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self.fetcher = fetcher
 
     def redirect_request(self, req: Any, fp: Any, code: int, *args: Any) -> Any:
         msg, headers, newurl = args
-        if not same_origin(newurl, self.base_url):
+        fetcher = self.fetcher
+        visited = getattr(req, "redirect_dict", {})
+        if len(visited) >= self.max_redirections or visited.get(newurl, 0) >= self.max_repeats:
+            fetcher.refused = "a redirect loop, or more than 5 in a row"
             return None
+        if not same_origin(newurl, fetcher.base_url):
+            fetcher.refused = "another origin, not followed"
+            return None
+        if fetcher.obey_robots and not fetcher.allowed(newurl):
+            fetcher.refused = "disallowed by robots.txt, not followed"
+            return None
+        fetcher._spend()
         return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def page_url(template: str, section_url: str, page: int) -> str:
-    """Page ``page`` of a section by a ``CALIBER_PAGE_URL`` template.
-
-    >>> page_url("{section}/page/{page}", "https://caliber.az/en/category/world", 2)
-    'https://caliber.az/en/category/world/page/2'
-    """
-    return template.format(section=section_url, page=page)
 
 
 def template_of(url: str, section_url: str) -> str | None:
@@ -411,7 +468,8 @@ class Probe:
             "robots.txt",
             allowed,
             f"200, {'allows' if allowed else 'DISALLOWS'} {urlsplit(self.section_url).path}"
-            f" for {self.fetcher.agent.split(' ')[0]}; sitemaps: {', '.join(sitemaps) or 'none'}",
+            f" for {self.fetcher.agent.split(' ')[0]}; sitemaps: {', '.join(sitemaps) or 'none'}"
+            + _crawl_delay_note(robots.crawl_delay(self.fetcher.agent)),
         )
         return allowed
 
@@ -549,9 +607,11 @@ class Probe:
 
     def try_form(self, template: str, first: _Page, origin: str) -> bool:
         try:
-            url = page_url(template, self.section_url, 2)
+            url = page_url(template, self.scheme.base_url, self.section_url, 2)
         except (KeyError, IndexError, ValueError) as error:
-            self.report.add(f"page 2 by {template}", False, f"not a usable template ({error})")
+            self.report.add(
+                f"page 2 by {template} ({origin})", False, f"not a usable template ({error})"
+            )
             return False
         page = self.read_listing(url)
         new = [slug for slug in page.slugs if slug not in self.seen]
@@ -564,7 +624,7 @@ class Probe:
             )
             self.report.add(name, False, f"{self.describe(page)}; {why}")
             return False
-        third = self.read_listing(page_url(template, self.section_url, 3))
+        third = self.read_listing(page_url(template, self.scheme.base_url, self.section_url, 3))
         newer = [slug for slug in third.slugs if slug not in self.seen and slug not in new]
         self.report.add(
             name,
@@ -595,23 +655,24 @@ class Probe:
     def check_feeds(self) -> None:
         robots = self.fetcher.robots
         declared = (robots.site_maps() or []) if robots is not None else []
-        urls = list(dict.fromkeys([*declared[:2], "/sitemap.xml", "/rss.xml"]))
+        own_feed = EDITIONS[self.scheme.language].feed_path
+        feeds = [*declared[:2], "/sitemap.xml", "/rss.xml", own_feed]
+        urls = list(dict.fromkeys(feed for feed in feeds if feed))
         for target in urls:
             if self.fetcher.left < 2:
                 return
             url = urljoin(self.scheme.base_url, target)
+            name = f"feed {urlsplit(url).path if same_origin(url, self.scheme.base_url) else url}"
             fetched = self.fetcher.get(url)
             if not fetched.ok:
-                self.report.add(
-                    f"feed {urlsplit(url).path}", None, f"{fetched.error or fetched.status}"
-                )
+                self.report.add(name, None, f"{fetched.error or fetched.status}")
                 continue
             text = fetched.body.decode("utf-8", "replace")
             links = SITEMAP_LOC_RE.findall(text)
             slugs = [s for link in links if (s := self.scheme.article_slug(link, url)) is not None]
             of_section = sum(slug in self.seen for slug in slugs)
             self.report.add(
-                f"feed {urlsplit(url).path}",
+                name,
                 None,
                 f"200 ({fetched.content_type or '?'}), {len(links)} URLs, {len(slugs)} articles"
                 f" of this edition, {of_section} of them seen on the section's pages",
@@ -651,6 +712,22 @@ class Probe:
             evidence += f"; missing {', '.join(missing)}"
         self.report.add("article page", not missing, evidence)
         return not missing
+
+
+def _crawl_delay_note(delay: Any) -> str:
+    """What the report says of a robots.txt ``Crawl-delay`` (Scrapy's crawl does not honour it).
+
+    >>> _crawl_delay_note(None)
+    ''
+    >>> _crawl_delay_note(3600.0)
+    '; Crawl-delay 3600 s (ignored by the crawl, as by Scrapy; the probe waits at most 5 s)'
+    """
+    if delay is None:
+        return ""
+    return (
+        f"; Crawl-delay {float(delay):g} s (ignored by the crawl, as by Scrapy;"
+        f" the probe waits at most {MAX_DELAY:g} s)"
+    )
 
 
 def _json_items(data: Any) -> int | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
 
 from dateutil import parser as dateutil_parser
@@ -141,6 +141,7 @@ def parse_site_datetime(value: str) -> datetime | None:
         if match is not None and month is not None:
             day, _, year, hour, minute = match.groups()
             parsed = datetime(int(year), month, int(day), int(hour), int(minute), tzinfo=SITE_TZ)
+            parsed = _qualified(parsed, text[match.end() : match.end() + 24])
         elif len(text) > MAX_DATE_LENGTH:
             return None  # only the site's own format is looked for at the start of a long text
         elif _ISO_DATETIME_RE.match(text):
@@ -158,6 +159,49 @@ def parse_site_datetime(value: str) -> datetime | None:
         return parsed.astimezone(SITE_TZ)
     except (ValueError, OverflowError):
         return None
+
+
+_SECONDS_RE = re.compile(r":(\d{2})(?!\d)")
+_MERIDIEM_RE = re.compile(r"\s*([ap])\.?\s?m\b\.?", re.IGNORECASE)
+# An offset is ``+03:00`` / ``+0300``, or ``UTC+3``; a bare ``-10`` may be the text going on.
+_ZONE_RE = re.compile(
+    r"\s*(?:(?:utc|gmt)\s*(?P<sign>[+-])(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?"
+    r"|(?P<iso_sign>[+-])(?P<iso_hours>\d{2}):?(?P<iso_minutes>\d{2})|utc|gmt|z)(?![\w+-])",
+    re.IGNORECASE,
+)
+
+
+def _qualified(parsed: datetime | None, rest: str) -> datetime | None:
+    """The site-format time ``parsed`` with what follows it read too: seconds, AM/PM and an
+    offset or zone (ignored, ``11:03 PM`` would be written as 11:03, ``11:03 +03:00`` an hour
+    off); ``None`` when they cannot go together (``13:03 PM``).
+
+    >>> at = datetime(2025, 11, 7, 11, 3, tzinfo=SITE_TZ)
+    >>> [_qualified(at, rest).isoformat() for rest in (":59", " PM", " a.m.", " +03:00", " UTC")]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['2025-11-07T11:03:59+04:00', '2025-11-07T23:03:00+04:00', '2025-11-07T11:03:00+04:00',
+     '2025-11-07T11:03:00+03:00', '2025-11-07T11:03:00+00:00']
+    >>> _qualified(at.replace(hour=13), " PM"), _qualified(at, " -10 degrees").isoformat()
+    (None, '2025-11-07T11:03:00+04:00')
+    """
+    if parsed is None:
+        return None
+    if (seconds := _SECONDS_RE.match(rest)) is not None:
+        parsed = parsed.replace(second=int(seconds[1]))
+        rest = rest[seconds.end() :]
+    if (meridiem := _MERIDIEM_RE.match(rest)) is not None:
+        if not 1 <= parsed.hour <= 12:  # a 12-hour clock
+            return None
+        parsed = parsed.replace(hour=parsed.hour % 12 + (12 if meridiem[1].lower() == "p" else 0))
+        rest = rest[meridiem.end() :]
+    if (zone := _ZONE_RE.match(rest)) is not None:
+        sign, hours, minutes = zone["sign"], zone["hours"], zone["minutes"]
+        if zone["iso_sign"] is not None:
+            sign, hours, minutes = zone["iso_sign"], zone["iso_hours"], zone["iso_minutes"]
+        offset = timedelta(hours=int(hours or 0), minutes=int(minutes or 0))
+        offset = -offset if sign == "-" else offset
+        parsed = parsed.replace(tzinfo=timezone(offset))
+    return parsed
 
 
 def published_at(value: str) -> str | None:
@@ -339,6 +383,8 @@ def views_count(value: str) -> int | None:
     (3456, 1179, None)
     >>> views_count("Views: 1.2K"), views_count("Views 15k"), views_count("Просмотров: 1,5 тыс.")
     (1200, 15000, 1500)
+    >>> views_count("Views: 1.999K"), views_count("Просмотров: 1,234 тыс."), views_count("1 234K")
+    (1999, 1234, 1234000)
 
     Anything but a label and one count in range is not a count:
 
@@ -349,8 +395,11 @@ def views_count(value: str) -> int | None:
     match = VIEWS_RE.fullmatch(text) if text is not None else None
     if match is None:
         return None
-    whole = re.sub(r"\D", "", match["whole"])
-    fraction, suffix = match["fraction"], match["suffix"]
+    whole, fraction, suffix = match["whole"], match["fraction"], match["suffix"]
+    if suffix is not None and fraction is None and re.fullmatch(r"\d+[.,]\d{3}", whole):
+        # An abbreviated count is short: the point in 1.999K is a decimal one, not thousands.
+        whole, fraction = re.split(r"[.,]", whole)
+    whole = re.sub(r"\D", "", whole)
     if len(whole) > len(str(MAX_VIEWS)) or (fraction is not None and suffix is None):
         return None
     count = int(whole)

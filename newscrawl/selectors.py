@@ -211,6 +211,10 @@ class Rule:
     fast_xpath: Any = None
     #: Whether ``fast_xpath`` gives elements (bare tags) rather than their attributes.
     gives_elements: bool = False
+    #: Each selector's translation with ``[1]`` on its last step: libxml2 stops at the first
+    #: match below each context (the union's first is the selection's first), so ``first`` on
+    #: a card holding a thousand nested cards does not walk them all.
+    first_xpath: Any = None
 
     @classmethod
     def compile(cls, name: str, css: str, *, fast: bool = True) -> Rule:
@@ -229,13 +233,13 @@ class Rule:
             raise CssError(" ".join(str(error).split()) or type(error).__name__) from None
         compounds = [_compound(selector.parsed_tree) for selector in parsed]
         if not fast or None in compounds:
-            return cls(name, css, xpath)
+            return cls(name, css, xpath, first_xpath=_first_of(parsed))
         simple = tuple(c for c in compounds if c is not None)
         fast_xpath = _fast_xpath(simple)
         if fast_xpath is None:
-            return cls(name, css, xpath)
+            return cls(name, css, xpath, first_xpath=_first_of(parsed))
         gives_elements = not any(c.needs_class for c in simple)
-        return cls(name, css, xpath, simple, fast_xpath, gives_elements)
+        return cls(name, css, xpath, simple, fast_xpath, gives_elements, _first_of(parsed))
 
     def select(self, scope: Element) -> list[Element]:
         """Every element at or below ``scope`` that the rule selects, in document order."""
@@ -257,7 +261,7 @@ class Rule:
 
     def first(self, scope: Element) -> Element | None:
         """The first element at or below ``scope`` that the rule selects."""
-        found = self.select(scope)
+        found: list[Element] = self.first_xpath(scope)
         return found[0] if found else None
 
     def matches(self, element: Element) -> bool:
@@ -265,6 +269,18 @@ class Rule:
         assert self.compounds is not None
         css = element.get("class")
         return any(compound.matches(element, css, None) for compound in self.compounds)
+
+
+def _first_of(parsed: Sequence[Any]) -> Any:
+    """The selectors ``parsed`` as an XPath whose first result is the selection's first element.
+
+    >>> rule = Rule.compile("X", "p.a, div b")
+    >>> rule.first_xpath.path.count("[1]"), rule.first_xpath.path.startswith("descendant-or-self")
+    (2, True)
+    """
+    prefix = "descendant-or-self::"
+    branches = [_TRANSLATOR.selector_to_xpath(one, prefix=prefix) + "[1]" for one in parsed]
+    return etree.XPath(" | ".join(branches))
 
 
 def _owner(node: Any) -> Element:

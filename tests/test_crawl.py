@@ -16,7 +16,7 @@ from scrapy.utils.test import get_crawler
 from newscrawl.arguments import BadArgumentError, parse_page_param, parse_page_url
 from newscrawl.items import FIELDS
 from newscrawl.replica import ReplicaServer, default_site
-from newscrawl.replica.variants import IgnoresPageParamSite, PathPagingSite
+from newscrawl.replica.variants import ClampsPageSite, IgnoresPageParamSite, PathPagingSite
 from newscrawl.schema import schema_errors
 from newscrawl.site import SECTION_PATH
 from newscrawl.spiders.caliber_world import CaliberWorldSpider
@@ -266,6 +266,9 @@ def test_page_url_template_names_page_two(template: str, page_two: str) -> None:
         ("http://elsewhere.example/{page}", "must start with {section}, {base} or /"),
         ("{base}@elsewhere.example/{page}", "that stays on the crawled host"),
         ("{base}:81/{page}", "that stays on the crawled host"),
+        ("{section}?page={page:>99999999}", ", each written bare; not {page:>99999999}, got"),
+        ("{section}?page={page!r}", ", each written bare; not {page!r}, got '{section}?page"),
+        ("{section:.9}/{page}", ", each written bare; not {section:.9}, got"),
         (3, "CALIBER_PAGE_URL must be a URL template such as"),
     ],
 )
@@ -310,6 +313,30 @@ def test_a_site_that_ignores_the_page_parameter_stops_as_paging_repeats(tmp_path
     # What page 1 listed is fetched and written; the dataset is not marked walked.
     assert sorted(item["slug"] for item in read_jsonl(dataset)) == sorted(page_slugs(1))
     assert run_state(dataset)["walked"] is False
+    assert result.stderr.splitlines()[-1].endswith(
+        "ERROR: run FAILED (paging_repeats): later listing pages repeat earlier ones: the site"
+        " does not page as CALIBER_PAGE_URL says; check it with scrapy probe; exit code 1"
+    )
+
+
+def test_a_site_that_answers_its_last_page_past_the_end_ends_there_and_is_walked(
+    tmp_path: Path,
+) -> None:
+    # It used to close as paging_repeats (exit 1), never walked: every run read it all again.
+    with ReplicaServer(ClampsPageSite(default_site(), last=3)) as server:
+        dataset = tmp_path / "out.jsonl"
+        result = crawl("-a", f"base_url={server.base_url}", "-s", f"JSONL_PATH={dataset}")
+        listing_requests = [r.target for r in server.requests if "/category/" in r.target]
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert_matches_replica(read_jsonl(dataset), server.base_url)
+    assert listing_requests == [SECTION_PATH] + [f"{SECTION_PATH}?page={n}" for n in (2, 3, 4)]
+    assert error_lines(result.stderr) == []
+    assert (
+        f"INFO: Stopping at page 4: it repeats page 3, the section's last (the site answers its"
+        f" last page to any page past it): {server.base_url}{SECTION_PATH}?page=4\n"
+    ) in result.stderr
+    assert "'caliber_world/listing_end_repeat': 1," in result.stderr
+    assert run_state(dataset)["walked"] is True
 
 
 def test_a_wrong_page_parameter_on_the_replica_stops_as_paging_repeats(

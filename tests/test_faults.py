@@ -582,6 +582,72 @@ def test_redirects_and_refreshes_are_decided_counted_and_logged(
     assert owed(dataset) == {}
 
 
+def test_a_refresh_loop_between_two_articles_ends_and_both_are_owed(
+    serve: list[ReplicaServer], tmp_path: Path
+) -> None:
+    one = "reuters-eu-and-uk-agree-to-coordinate-shadow-fleet-tanker-inspections"
+    two = "finland-keeps-eastern-border-shut-as-winter-approaches"
+    refresh_to = '<html><head><meta http-equiv="refresh" content="0; url={}"></head></html>'
+    site = FaultySite(
+        default_site(),
+        {
+            POST + one: Fault(body=refresh_to.format(POST + two).encode()),
+            POST + two: Fault(body=refresh_to.format(POST + one).encode()),
+        },
+    )
+    server = start(serve, site)
+    dataset = tmp_path / "out.jsonl"
+
+    code, log = crawl_site(server, dataset, "-a", "max_pages=1")
+
+    assert code == 0, log[-3000:]
+    stored = {item["slug"] for item in read_jsonl(dataset)}
+    assert stored == set(page_slugs(1)) - {one, two}
+    # Each is followed once to the other, whose refresh back is then a failure: 4 requests.
+    assert (site.served[POST + one], site.served[POST + two]) == (2, 2)
+    assert stat(log, "caliber_world/articles_meta_refresh_followed") == 2
+    assert stat(log, "caliber_world/errors/article_meta_refresh") == 2
+    url = f"{server.base_url}{POST}"
+    assert f"Article page failed (meta_refresh): {url}{two} (refreshes to {url}{one})\n" in log
+    assert f"Article page failed (meta_refresh): {url}{one} (refreshes to {url}{two})\n" in log
+    assert owed(dataset) == {one: 1, two: 1}
+
+
+def test_a_story_renamed_twice_is_stored_once_under_its_last_slug(
+    serve: list[ReplicaServer], tmp_path: Path
+) -> None:
+    old = "leaders-gather-in-belem-as-brazil-hosts-cop30-climate-summit"
+    middle, last = f"{old}-2025", f"{old}-2026"
+    site = FaultySite(
+        default_site(),
+        {
+            POST + old: Fault(status=301, location=POST + middle),
+            POST + middle: Fault(status=301, location=POST + last),
+            POST + last: Fault(status=200, body=renamed(old, last)),
+        },
+    )
+    server = start(serve, site)
+    dataset = tmp_path / "out.jsonl"
+
+    code, log = crawl_site(server, dataset, "-a", "max_pages=1")
+
+    assert code == 0, log[-3000:]
+    items = {item["slug"]: item for item in read_jsonl(dataset)}
+    assert sorted(items) == sorted((set(page_slugs(1)) - {old}) | {last})
+    assert items[last]["url"] == f"{server.base_url}{POST}{last}"
+    assert items[last]["headline"] == expected_articles(server.base_url)[old]["headline"]
+    assert stat(log, "caliber_world/articles_renamed") == 1
+    url = f"{server.base_url}{POST}"
+    assert f"Article renamed: {url}{old} is now {url}{last}, stored under the new slug\n" in log
+    assert owed(dataset) == {}
+
+    # The next run asks for none of the three again, though the old card is still listed.
+    again = start(serve, default_site())
+    code, log = crawl_site(again, dataset, "-a", "max_pages=1")
+    assert code == 0, log[-3000:]
+    assert [r.target for r in again.requests if r.target.startswith(POST)] == []
+
+
 def test_an_owed_article_that_is_gone_is_no_longer_asked_for(
     serve: list[ReplicaServer], tmp_path: Path
 ) -> None:

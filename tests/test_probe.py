@@ -15,7 +15,7 @@ from scrapy.http import HtmlResponse
 
 from newscrawl.probe import MAX_REQUESTS, discovered_page_urls, template_of
 from newscrawl.replica import DirectorySite, RedesignedSite, ReplicaServer, Response, default_site
-from newscrawl.replica.faults import REDESIGN_RENAMES
+from newscrawl.replica.faults import REDESIGN_RENAMES, Fault, FaultySite
 from newscrawl.replica.variants import IgnoresPageParamSite, PathPagingSite
 from newscrawl.site import SECTION_PATH
 from tests.conftest import ROOT, read_jsonl
@@ -122,10 +122,10 @@ def test_probe_of_the_bundled_replica_finds_every_assumption_true(serve: Any) ->
     ), result.stdout
     assert "Settings to use" not in result.stdout
     assert lines[-1] == (
-        f"Verdict: a crawl with the current settings would walk the section (8 requests to {base})"
+        f"Verdict: a crawl with the current settings would walk the section (9 requests to {base})"
     )
     requests = server.requests
-    assert len(requests) == 8 <= MAX_REQUESTS
+    assert len(requests) == 9 <= MAX_REQUESTS
     assert requests[0].target == "/robots.txt"
     assert all(r.headers["User-Agent"].startswith("newscrawl/0.1") for r in requests)
 
@@ -291,3 +291,174 @@ def test_a_bad_setting_is_one_line_and_exit_2() -> None:
     assert result.stderr == (
         "probe: CALIBER_REQUIRED_COVERAGE must be a number from 0 to 1, got 'nan'\n"
     )
+
+
+class RobotsSite:
+    """``site`` with its own robots.txt."""
+
+    def __init__(self, site: Any, robots: str) -> None:
+        self.site = site
+        self.robots = robots
+
+    def resolve(self, path: str, query: dict[str, list[str]]) -> Response:
+        if path == "/robots.txt":
+            return Response(200, self.robots.encode(), "text/plain")
+        return self.site.resolve(path, query)
+
+
+def test_a_robots_txt_that_disallows_everything_is_obeyed(serve: Any) -> None:
+    robots = (
+        "User-agent: *\nDisallow: /\nCrawl-delay: 3600\n"
+        "Sitemap: /sitemap.xml\nSitemap: https://elsewhere.example/s.xml\n"
+    )
+    server = serve(RobotsSite(default_site(), robots))
+    result = probe(server.base_url)
+    assert result.returncode == 1
+    base = server.base_url
+    assert result.stdout.splitlines() == [
+        "FAIL robots.txt: 200, DISALLOWS /en/category/world for newscrawl/0.1; sitemaps:"
+        " /sitemap.xml, https://elsewhere.example/s.xml; Crawl-delay 3600 s (ignored by the"
+        " crawl, as by Scrapy; the probe waits at most 5 s)",
+        f"INFO home page: {base}/en: disallowed by robots.txt",
+        f"FAIL section page 1: {base}/en/category/world: disallowed by robots.txt",
+        "INFO feed /sitemap.xml: disallowed by robots.txt",
+        "INFO feed https://elsewhere.example/s.xml: not on the probed origin",
+        "INFO feed /rss.xml: disallowed by robots.txt",
+        "INFO feed /en/rss.xml: disallowed by robots.txt",
+        f"Verdict: a crawl would NOT walk the section (see FAIL above) (1 requests to {base})",
+    ]
+    assert [request.target for request in server.requests] == ["/robots.txt"]
+
+
+class RedirectLoopSite:
+    """Every page redirects to itself with one more ``?n=``: a loop with no end."""
+
+    def resolve(self, path: str, query: dict[str, list[str]]) -> Response:
+        hops = int(query.get("n", ["0"])[0])
+        return Response(302, b"", headers={"Location": f"{path}?n={hops + 1}"})
+
+
+def test_redirects_count_in_the_budget_and_a_loop_is_named(serve: Any) -> None:
+    server = serve(RedirectLoopSite())
+    result = probe(server.base_url)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "FAIL robots.txt: could not be read (302 redirect to /robots.txt?n=6: a redirect loop,"
+        " or more than 5 in a row)"
+    )
+    # Each page: the request and 5 redirects followed, as the crawl's REDIRECT_MAX_TIMES.
+    assert len(server.requests) == MAX_REQUESTS
+    assert lines[-1] == (
+        "Verdict: a crawl would NOT walk the section (see FAIL above)"
+        f" ({MAX_REQUESTS} requests to {server.base_url})"
+    )
+
+
+def test_a_redirect_to_another_host_is_not_followed_and_says_where(serve: Any) -> None:
+    elsewhere = "http://127.0.0.2:9"
+    server = serve(
+        FaultySite(default_site(), {SECTION_PATH: Fault(status=301, location=elsewhere + "/x")})
+    )
+    result = probe(server.base_url)
+    assert result.returncode == 1
+    assert (
+        f"FAIL section page 1: {server.base_url}{SECTION_PATH}: 301 redirect to {elsewhere}/x:"
+        " another origin, not followed"
+    ) in result.stdout.splitlines()
+
+
+def test_a_host_that_drips_or_stalls_is_given_up_per_request(serve: Any) -> None:
+    server = serve(
+        FaultySite(default_site(), {SECTION_PATH: Fault(drip=0.5), "/en": Fault(stall=60)})
+    )
+    # The subprocess's own timeout (120 s) is the bound: a hung probe fails the test.
+    result = probe(server.base_url, "-s", "DOWNLOAD_TIMEOUT=2")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert f"INFO home page: {server.base_url}/en: TimeoutError: timed out" in lines
+    assert f"FAIL section page 1: {server.base_url}{SECTION_PATH}: not complete in 2 s" in lines
+
+
+def test_a_page_over_2_mib_is_refused(serve: Any) -> None:
+    server = serve(FaultySite(default_site(), {SECTION_PATH: Fault(pad_to=2 * 1024 * 1024 + 1)}))
+    result = probe(server.base_url)
+    assert result.returncode == 1
+    assert (
+        f"FAIL section page 1: {server.base_url}{SECTION_PATH}: larger than 2097152 bytes"
+    ) in result.stdout.splitlines()
+
+
+def test_an_unknown_option_or_an_unwritable_save_dir_is_exit_2(tmp_path: Path) -> None:
+    typo = probe("http://127.0.0.1:9", "--base_url", "http://127.0.0.1:8")
+    assert (typo.returncode, typo.stdout) == (2, "")
+    assert typo.stderr == "probe: unknown option or argument '--base_url'; see scrapy probe -h\n"
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    save = probe("http://127.0.0.1:9", "--save", str(afile / "pages"))
+    assert (save.returncode, save.stdout) == (2, "")
+    assert save.stderr == (
+        f"probe: --save {afile / 'pages'}: cannot write pages there ([Errno 20] Not a"
+        f" directory: '{afile / 'pages'}')\n"
+    )
+
+
+class FeedsSite:
+    """The replica with a sitemap declared in robots.txt, ``/rss.xml`` and the edition's feed."""
+
+    SLUGS = (
+        "wsj-russian-forces-in-ukraine-near-first-major-conquest-in-more-than-two-years",
+        "reuters-eu-and-uk-agree-to-coordinate-shadow-fleet-tanker-inspections",
+    )
+
+    def __init__(self, site: Any) -> None:
+        self.site = site
+
+    def resolve(self, path: str, query: dict[str, list[str]]) -> Response:
+        links = "".join(f"<item><link>/en/post/{slug}</link></item>" for slug in self.SLUGS)
+        if path == "/robots.txt":
+            return Response(
+                200, b"User-agent: *\nAllow: /\nSitemap: /news-sitemap.xml\n", "text/plain"
+            )
+        if path == "/news-sitemap.xml":
+            locs = f"<url><loc>https://caliber.az/en/post/{self.SLUGS[0]}</loc></url>"
+            locs += "<url><loc>https://caliber.az/post/some-russian-story</loc></url>"
+            return Response(200, f"<urlset>{locs}</urlset>".encode(), "application/xml")
+        if path == "/en/rss.xml":
+            return Response(
+                200, f"<rss><channel>{links}</channel></rss>".encode(), "application/rss+xml"
+            )
+        return self.site.resolve(path, query)
+
+
+def test_the_probe_reads_declared_sitemaps_rss_and_the_editions_feed(serve: Any) -> None:
+    server = serve(FeedsSite(default_site()))
+    result = probe(server.base_url)
+    assert result.returncode == 0, result.stdout
+    feeds = [line for line in result.stdout.splitlines() if line.startswith("INFO feed")]
+    assert feeds == [
+        "INFO feed /news-sitemap.xml: 200 (application/xml), 2 URLs, 1 articles of this edition,"
+        " 1 of them seen on the section's pages",
+        "INFO feed /sitemap.xml: 404",
+        "INFO feed /rss.xml: 404",
+        "INFO feed /en/rss.xml: 200 (application/rss+xml), 2 URLs, 2 articles of this edition,"
+        " 2 of them seen on the section's pages",
+    ]
+    targets = [request.target for request in server.requests]
+    assert targets[-4:] == ["/news-sitemap.xml", "/sitemap.xml", "/rss.xml", "/en/rss.xml"]
+    assert len(targets) <= MAX_REQUESTS
+
+
+@pytest.mark.parametrize(
+    "template", ["{base}/en/category/world/page/{page}", "/en/category/world/page/{page}"]
+)
+def test_every_template_form_the_crawl_takes_is_probed_as_the_crawl_reads_it(
+    serve: Any, template: str
+) -> None:
+    server = serve(PathPagingSite(default_site()))
+    result = probe(server.base_url, "-s", f"CALIBER_PAGE_URL={template}")
+    assert result.returncode == 0, result.stdout
+    assert (
+        f"OK   page 2 by {template} (configured): {server.base_url}/en/category/world/page/2: 200,"
+    ) in result.stdout
+    assert "Settings to use" not in result.stdout

@@ -68,6 +68,13 @@ def test_headline_entities_decoded_once_more_when_left_encoded() -> None:
         ("25 Июня 2026 17:24", "2026-06-25T17:24:00+04:00"),
         ("2025-11-07T11:03:00+04:00", "2025-11-07T11:03:00+04:00"),
         ("2025-11-07T07:03:00Z", "2025-11-07T11:03:00+04:00"),
+        # what follows the site's format counts: it was dropped, so 11:03 PM was 11:03
+        ("07 November 2025 11:03 PM", "2025-11-07T23:03:00+04:00"),
+        ("07 November 2025 12:30 a.m.", "2025-11-07T00:30:00+04:00"),
+        ("07 November 2025 11:03 +03:00", "2025-11-07T12:03:00+04:00"),
+        ("07 November 2025 11:03 GMT", "2025-11-07T15:03:00+04:00"),
+        ("07 November 2025 11:03:59", "2025-11-07T11:03:59+04:00"),
+        ("07 November 2025 11:03 -10 degrees in Baku", "2025-11-07T11:03:00+04:00"),
     ],
 )
 def test_published_at_is_baku_time_with_offset(raw: str, expected: str) -> None:
@@ -98,6 +105,8 @@ def test_published_at_is_baku_time_with_offset(raw: str, expected: str) -> None:
         "0001-01-01T01:00:00",
         "0001-01-01T00:00:00+14:00",
         "99999-01-01 10:00",
+        "07 November 2025 13:03 PM",
+        "07 November 2025 11:03 +25:00",
         "x" * 100 + " 07 November 2025 11:03",
         "2025-11-07T11:03:00+04:00 " + "x" * 100,
     ],
@@ -190,6 +199,11 @@ def test_cited_outlets(raw: str, expected: list[str]) -> None:
         ("Views: 1.2M", 1_200_000),
         ("Просмотров: 1,5 тыс.", 1500),
         ("Просмотров: 2 млн", 2_000_000),
+        ("Views: 1.999K", 1999),  # not 1,999,000: the point of an abbreviated count is decimal
+        ("Views: 2,500k", 2500),
+        ("Просмотров: 1,234 тыс.", 1234),
+        ("Views: 1.250M", 1_250_000),
+        ("Просмотров: 1 234 тыс.", 1_234_000),  # a space groups thousands
         ("Views: 9223372036854775807", 2**63 - 1),
         ("Views:", None),
         ("", None),

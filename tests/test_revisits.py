@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.http import HtmlResponse
 
 from newscrawl.replica import DirectorySite, Fault, FaultySite, ReplicaServer, default_site
 from newscrawl.replica.generate import make_articles, write_site
 from newscrawl.replica.growth import GrowingViewsSite
 from newscrawl.site import SITE_TZ
-from newscrawl.views import epoch
+from newscrawl.views import Revisit, epoch
 from tests.conftest import load_json, read_jsonl
-from tests.test_crawl import crawl
+from tests.test_crawl import crawl, spider_for
 from tests.test_faults import QUICK, stat
 
 # Views shown at publication; the third page shows none.
@@ -340,3 +341,32 @@ def test_a_bad_revisit_argument_is_one_line_and_no_crawl(tmp_path: Path) -> None
         "2025-11-01T00:00:00+04:00 (stored articles published since then), got 'last month'"
     ]
     assert not (tmp_path / "world.jsonl").exists()
+
+
+class _Readings:
+    """Stands in for the views pipeline: keeps what a revisit would write."""
+
+    def __init__(self) -> None:
+        self.written: list[tuple[str, int | None]] = []
+
+    def revisited(self, revisit: Any, views: int | None, observed_at: str) -> None:
+        self.written.append((revisit.slug, views))
+
+    def failed(self, revisit: Any, kind: str) -> None:
+        self.written.append((revisit.slug, None))
+
+
+def test_a_revisit_reads_the_count_through_a_lying_charset() -> None:
+    spider = spider_for(edition="ru", base_url="http://h")
+    readings = _Readings()
+    spider.views = readings  # type: ignore[assignment]
+    page = '<html><body><div class="post"><div class="post_hits">Просмотров: 1 179</div></div>'
+    revisit = Revisit("a-b", "http://h/post/a-b", "ru", "2026-06-25T17:24:00+04:00")
+    response = HtmlResponse(
+        revisit.url,
+        body=(page + "</body></html>").encode(),
+        headers={"Content-Type": "text/html; charset=iso-8859-1"},
+    )
+    spider.parse_revisit(response, revisit)
+    # Read as Latin-1, "Просмотров" is mojibake and the count was written as null.
+    assert readings.written == [("a-b", 1179)]

@@ -574,7 +574,7 @@ def test_the_demo_runs_again_into_its_dataset(tmp_path: Path) -> None:
 
 def test_a_jobdir_left_by_a_failed_crawl_starts_a_new_walk_and_ignores_its_queued_pages() -> None:
     spider = CaliberWorldSpider.from_crawler(get_crawler(CaliberWorldSpider))
-    earlier = Walk(generation=3, page=7, requested={"a"})
+    earlier = Walk(generation=3, page=7, requested={"a"}, pages=spider.scheme.listing_url(2))
     spider.state = {"walk": earlier, "closed": "markup_drift"}  # as Scrapy's SpiderState loads it
 
     assert spider.resume_walk() is False
@@ -588,3 +588,42 @@ def test_a_jobdir_left_by_a_failed_crawl_starts_a_new_walk_and_ignores_its_queue
     spider.state = {"walk": earlier, "closed": "shutdown"}  # paused: the same walk goes on
     assert spider.resume_walk() is True
     assert spider.walk is earlier
+
+
+@pytest.mark.parametrize(
+    ("arguments", "settings"),
+    [
+        ({"base_url": "http://h:2"}, {}),
+        ({"base_url": "http://h:1", "edition": "ru"}, {}),
+        ({"base_url": "http://h:1"}, {"CALIBER_PAGE_URL": "{section}/page/{page}"}),
+    ],
+    ids=["base_url", "edition", "page_url"],
+)
+def test_a_paused_walk_resumes_only_for_a_crawl_of_the_same_pages(
+    arguments: dict[str, str], settings: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    def spider(
+        state: dict[str, object], given: dict[str, str] | None = None, **kwargs: str
+    ) -> CaliberWorldSpider:
+        crawler = get_crawler(CaliberWorldSpider, given or {})
+        made: CaliberWorldSpider = CaliberWorldSpider.from_crawler(crawler, **kwargs)
+        made.state = state
+        return made
+
+    state: dict[str, object] = {}
+    first = spider(state, base_url="http://h:1")
+    assert first.resume_walk() is False
+    first.walk.page = 4
+    first.closed("shutdown")
+    assert spider(state, base_url="http://h:1").resume_walk() is True  # the same crawl resumes
+    state["closed"] = "shutdown"
+    other = spider(state, settings, **arguments)
+    with caplog.at_level(logging.WARNING):
+        assert other.resume_walk() is False
+    assert (other.walk.page, other.walk.generation) == (0, 1)
+    assert other.walk.pages == other.scheme.listing_url(2)
+    assert caplog.messages == [
+        "Not resuming the walk JOBDIR paused: it paged http://h:1/en/category/world?page=2, "
+        f"this crawl pages {other.scheme.listing_url(2)} (another base_url, edition or "
+        "CALIBER_PAGE_URL); starting a new walk"
+    ]

@@ -72,10 +72,23 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
+        save_dir = Path(opts.save) if opts.save else None
         try:
+            if args:  # Scrapy passes on what it does not know: a typo must not probe the live site
+                raise BadArgumentError(
+                    f"unknown option or argument {args[0]!r}; see scrapy probe -h"
+                )
             validate_settings(self.settings)
             base_url = parse_base_url(opts.base_url)
             edition = EDITIONS[parse_edition(opts.edition)]
+            if save_dir is not None:
+                try:
+                    save_dir.mkdir(parents=True, exist_ok=True)
+                    (save_dir / "index.tsv").open("a").close()
+                except OSError as error:
+                    raise BadArgumentError(
+                        f"--save {save_dir}: cannot write pages there ({error})"
+                    ) from None
         except BadArgumentError as error:
             print(f"probe: {error}", file=sys.stderr)
             self.exitcode = 2
@@ -95,7 +108,7 @@ class Command(ScrapyCommand):
             selectors=Selectors.from_settings(settings),
             delay=settings.getfloat("DOWNLOAD_DELAY", 1.0),
             timeout=settings.getfloat("DOWNLOAD_TIMEOUT", 15.0),
-            save_dir=Path(opts.save) if opts.save else None,
+            save_dir=save_dir,
             tls=tls,
         )
         if opts.json:

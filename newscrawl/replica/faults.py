@@ -25,6 +25,7 @@ class Fault:
     - ``reset``: drop the connection with a TCP reset, no answer;
     - ``stall``: wait this many seconds before answering;
     - ``cut_after``: send only this many bytes of the body, then close the connection;
+    - ``drip``: send the body one byte every this many seconds (a slow-loris host);
     - ``content_type``: serve the body under this Content-Type, e.g. ``application/pdf``;
     - ``pad_to``: pad the body with an HTML comment to this many bytes;
     - ``body``: serve these bytes instead of the page;
@@ -41,6 +42,7 @@ class Fault:
     pad_to: int | None = None
     body: bytes | None = None
     headers: Mapping[str, str] | None = None
+    drip: float = 0.0
 
     def apply(self, answer: Response) -> Response:
         """The wrapped site's ``answer`` with this fault applied."""
@@ -61,6 +63,7 @@ class Fault:
             stall=self.stall,
             reset=self.reset,
             cut_after=self.cut_after,
+            drip=self.drip,
         )
 
 

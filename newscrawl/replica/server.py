@@ -52,7 +52,8 @@ class Response:
     The last three fields are faults only the HTTP layer can make: ``stall`` waits that many
     seconds before answering, ``reset`` drops the connection with a TCP reset instead of an
     answer, ``cut_after`` sends only that many bytes of the body (after the full Content-Length)
-    and then closes the connection.
+    and then closes the connection. ``drip`` sends the body one byte every that many seconds (a
+    slow-loris host: each read returns something, the answer never ends).
     """
 
     status: int
@@ -62,6 +63,7 @@ class Response:
     stall: float = 0.0
     reset: bool = False
     cut_after: int | None = None
+    drip: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         if not send_body:
+            return
+        if response.drip:
+            for index in range(len(response.body)):
+                self.wfile.write(response.body[index : index + 1])
+                self.wfile.flush()
+                if self.server.stopping.wait(response.drip):
+                    break
+            self.close_connection = True
             return
         if response.cut_after is None:
             self.wfile.write(response.body)

@@ -1,7 +1,8 @@
 """Replica variants that page the section another way than ``?page=N``, as a live site may.
 
 ``IgnoresPageParamSite`` answers page 1 whatever page is asked for (a site that loads more cards
-by script); ``PathPagingSite`` pages as ``<section>/page/N`` and ignores ``?page=N``.
+by script); ``PathPagingSite`` pages as ``<section>/page/N`` and ignores ``?page=N``;
+``ClampsPageSite`` answers its last page to any page past it.
 """
 
 from __future__ import annotations
@@ -42,4 +43,21 @@ class PathPagingSite:
             return self.site.resolve(self.section_path, {PAGE_PARAM: [match[1]]})
         if path.rstrip("/") == self.section_path:
             return self.site.resolve(path, {})
+        return self.site.resolve(path, query)
+
+
+class ClampsPageSite:
+    """Serves ``site`` with every ``?page=N`` past ``last`` answered as page ``last`` (as many
+    sites clamp a page number to their last page instead of answering 404 or an empty page)."""
+
+    def __init__(self, site: Site, last: int, section_path: str = SECTION_PATH) -> None:
+        self.site = site
+        self.last = last
+        self.section_path = section_path
+
+    def resolve(self, path: str, query: dict[str, list[str]]) -> Response:
+        """Page ``last`` for any page past it; anything else as the wrapped site answers it."""
+        page = query.get(PAGE_PARAM, ["1"])[0]
+        if path.rstrip("/") == self.section_path and page.isdigit() and int(page) > self.last:
+            query = {**query, PAGE_PARAM: [str(self.last)]}
         return self.site.resolve(path, query)

@@ -24,7 +24,14 @@ from newscrawl.editions import EDITIONS
 from newscrawl.items import Article
 from newscrawl.loaders import build_article
 from newscrawl.middlewares import OffsiteRefusedError
-from newscrawl.paging import LISTING_CEILING, PAGING_REPEATS, Walk, repeats_earlier_pages
+from newscrawl.paging import (
+    LISTING_CEILING,
+    PAGING_REPEATS,
+    Walk,
+    mostly_new,
+    repeats_earlier_pages,
+    repeats_the_last_page,
+)
 from newscrawl.parsers import Listing, parse_article, parse_section_listing
 from newscrawl.parsers import parse_listing as parse_cards
 from newscrawl.processors import parse_site_datetime, views_count
@@ -205,11 +212,22 @@ class CaliberWorldSpider(scrapy.Spider):
         if state is None:
             return False
         previous = state.get("walk")
-        resumed = isinstance(previous, Walk) and state.get("closed") == PAUSED
+        pages = self.scheme.listing_url(2)
+        paused = isinstance(previous, Walk) and state.get("closed") == PAUSED
+        resumed = paused and isinstance(previous, Walk) and previous.pages == pages
         if isinstance(previous, Walk) and resumed:
             self.walk = previous
         elif isinstance(previous, Walk):
-            self.walk = Walk(generation=previous.generation + 1)
+            if paused:
+                self.logger.warning(
+                    "Not resuming the walk JOBDIR paused: it paged %s, this crawl pages %s "
+                    "(another base_url, edition or CALIBER_PAGE_URL); starting a new walk",
+                    previous.pages or "(unknown)",
+                    pages,
+                )
+            self.walk = Walk(generation=previous.generation + 1, pages=pages)
+        else:
+            self.walk.pages = pages
         state["walk"] = self.walk
         state["closed"] = None
         return resumed
@@ -300,6 +318,8 @@ class CaliberWorldSpider(scrapy.Spider):
             self.count("listing_pages_with_cards")
         slugs = [card.slug for card in listing.articles]
         repeated = not side and repeats_earlier_pages(slugs, self.walk.listed, self.walk.last_cards)
+        clamped = repeated and repeats_the_last_page(page, slugs, self.walk)
+        fresh = mostly_new(slugs, self.walk.listed)
         self.walk.listed.update(slugs)
         requests, stored = self.request_cards(listing)
         yield from requests
@@ -319,19 +339,36 @@ class CaliberWorldSpider(scrapy.Spider):
                 self.logger.error("Listing page failed (%s): %s", "empty_mid_section", response.url)
             return
         if repeated:
-            self.stop_paging(
-                PAGING_REPEATS,
-                "Paging repeats: page %d (%s) lists only articles that earlier pages listed, so "
-                "the site does not page as CALIBER_PAGE_URL = %r says; run `scrapy probe` to "
-                "find the paging that works and set it with -s CALIBER_PAGE_URL=... "
-                "(the articles already requested are still fetched)",
-                page,
-                response.url,
-                self.scheme.page_url,
-            )
+            if clamped:
+                self.end_at_last_page(page, response.url)
+            else:
+                self.stop_paging(
+                    PAGING_REPEATS,
+                    "Paging repeats: page %d (%s) lists only articles that earlier pages "
+                    "listed, so the site does not page as CALIBER_PAGE_URL = %r says; run "
+                    "`scrapy probe` to find the paging that works and set it with -s "
+                    "CALIBER_PAGE_URL=... (the articles already requested are still fetched)",
+                    page,
+                    response.url,
+                    self.scheme.page_url,
+                )
             return
         older = bool(slugs) and all(self.is_before_since(card.time) for card in listing.articles)
+        self.walk.last_fresh = fresh
         yield from self.next_listing(page, slugs, new, response.url, older=older, failed=cut)
+
+    def end_at_last_page(self, page: int, url: str) -> None:
+        """The page past the section's last answered as the last: the section ends there."""
+        self.count("listing_end_repeat")
+        self.logger.info(
+            "Stopping at page %d: it repeats page %d, the section's last (the site answers its "
+            "last page to any page past it): %s",
+            page,
+            page - 1,
+            url,
+        )
+        self.walk.page = page
+        self.walk.reached_end = True
 
     def request_cards(self, listing: Listing) -> tuple[list[scrapy.Request], int]:
         """Requests for the page's new articles, and how many of its cards are stored already."""
@@ -699,6 +736,8 @@ class CaliberWorldSpider(scrapy.Spider):
         if not is_html(response):
             self.views.failed(revisit, "not_html")
             return
+        # A lying HTTP charset garbles "Просмотров:": the count would be written as null.
+        response = self.mend_charset(response)
         try:
             views = views_count(parse_article(response.selector, self.selectors).views or "")
         except Exception:
