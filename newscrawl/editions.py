@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Edition:
-    """One language edition of the site (see SITE.md, "The Russian edition")."""
+    """One language edition of the site (see docs/SITE.md)."""
 
     #: ISO 639-1 code: the ``edition`` argument and the records' ``language``.
     language: str
@@ -67,7 +67,7 @@ ENGLISH = Edition(
         r",?\s+(?:that|which|who|as|while|when|saying|said|adding|according|after)\b"
     ),
     conjunction="and",
-    # Assumed by analogy with /rss.xml (SITE.md: /en/rss answers 404, /rss.xml is a feed).
+    # Assumed by analogy with /rss.xml (docs/SITE.md: /en/rss answers 404, /rss.xml is a feed).
     feed_path="/en/rss.xml",
 )
 
@@ -93,7 +93,7 @@ RUSSIAN = Edition(
     months=_RUSSIAN_MONTHS,
     views_label="просмотров",
     # "…, сообщает Caliber.Az со ссылкой на ТАСС." and "Об этом сообщает Caliber.Az со
-    # ссылкой на …" (assumed by analogy with the English sentence, see SITE.md).
+    # ссылкой на …" (assumed by analogy with the English sentence, see docs/SITE.md).
     attribution=(
         rf"(?:{_RUSSIAN_VERBS}\s+Caliber\.?\s?Az|Caliber\.?\s?Az\s+{_RUSSIAN_VERBS})"
         r"\s*,?\s+со\s+ссылкой\s+на\s+(?P<outlets>.+)"

@@ -51,8 +51,8 @@ HINTS = {
     "dataset_locked": "another crawl is writing {dataset}: this run wrote nothing and the next "
     "scheduled run catches up; if no crawl is running, see who holds the lock "
     "(fuser {dataset}.lock)",
-    "paging_repeats": "later listing pages repeat earlier ones: the site ignores the paging "
-    "form; check CALIBER_PAGE_URL (scrapy probe)",
+    "paging_repeats": "later listing pages repeat earlier ones: the site does not page as "
+    "CALIBER_PAGE_URL says; check it with scrapy probe",
     "listing_ceiling": "paging reached its ceiling without the section ending: check that the "
     "site's paging ends (CALIBER_PAGE_URL, scrapy probe)",
     "views_locked": "another crawl is writing the view-count history beside {dataset}: this run "

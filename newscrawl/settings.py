@@ -14,7 +14,7 @@ JSONL_PATH = "data/caliber_world.jsonl"
 # The index of stored slugs (default: beside the dataset, JSONL_PATH + ".index").
 JSONL_INDEX_PATH = None
 
-# The site's URL scheme (see newscrawl/site.py and SITE.md); change here if the live site moves.
+# The site's URL scheme (newscrawl/site.py, docs/SITE.md); change here if the live site moves.
 # The section's path and card label in the edition being crawled; empty: the edition's own
 # (newscrawl/editions.py: /en/category/world and WORLD, /category/mir and МИР).
 CALIBER_SECTION_PATH = ""

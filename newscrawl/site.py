@@ -1,4 +1,4 @@
-"""Everything assumed about Caliber.az's URLs and clock, in one place (see SITE.md).
+"""Everything assumed about Caliber.az's URLs and clock, in one place (see docs/SITE.md).
 
 Settings named ``CALIBER_*`` override these defaults when the live site disagrees.
 """
@@ -18,7 +18,7 @@ DEFAULT_BASE_URL = "https://caliber.az"
 SECTION_PATH = EDITIONS[DEFAULT_EDITION].section_path
 SECTION_LABEL = EDITIONS[DEFAULT_EDITION].section_label
 # Page N >= 2 of the section (CALIBER_PAGE_URL): {section} is the section URL without its query,
-# {page} the number, {base} the base URL. An assumption: SITE.md, "Listing pages".
+# {page} the number, {base} the base URL. An assumption: docs/SITE.md.
 PAGE_URL = "{section}?page={page}"
 ARTICLE_PATH_RE = EDITIONS[DEFAULT_EDITION].article_path_re
 ARTICLE_PREFIX = EDITIONS[DEFAULT_EDITION].article_prefix

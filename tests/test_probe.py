@@ -20,6 +20,7 @@ from newscrawl.replica.variants import IgnoresPageParamSite, PathPagingSite
 from newscrawl.site import SECTION_PATH
 from tests.conftest import ROOT, read_jsonl
 from tests.test_crawl import assert_matches_replica, crawl
+from tests.test_parsers import REPAIR
 
 NO_DELAY = ["-s", "DOWNLOAD_DELAY=0"]
 MOVED_PATH = "/en/category/world-news"
@@ -215,23 +216,6 @@ def test_probe_follows_the_menu_to_a_moved_section(serve: Any, tmp_path: Path) -
     assert_matches_replica(read_jsonl(dataset), server.base_url)
 
 
-REPAIR = {
-    "CARD": "div.news_card",
-    "CARD_TITLE_LINK": "a[href]:has(.news_card_title)",
-    "CARD_TITLE": ".news_card_title",
-    "CARD_TIME": ".news_card_time",
-    "CARD_CATEGORY": ".news_card_category",
-    "CARD_CATEGORY_LINK": "a[href]:has(.news_card_category)",
-    "ARTICLE_ROOT": ".article",
-    "HEADLINE": "h1.article__title",
-    "CATEGORY": ".article__categoty",
-    "PUBLISHED": ".article__time",
-    "COVER": ".article__cover",
-    "BODY": ".article__body",
-    "VIEWS": ".article__hits",
-}
-
-
 def test_renamed_classes_fail_the_probe_and_are_repaired_through_caliber_selectors(
     serve: Any, tmp_path: Path
 ) -> None:
@@ -392,7 +376,9 @@ def test_a_page_over_2_mib_is_refused(serve: Any) -> None:
 def test_an_unknown_option_or_an_unwritable_save_dir_is_exit_2(tmp_path: Path) -> None:
     typo = probe("http://127.0.0.1:9", "--base_url", "http://127.0.0.1:8")
     assert (typo.returncode, typo.stdout) == (2, "")
-    assert typo.stderr == "probe: unknown option or argument '--base_url'; see scrapy probe -h\n"
+    assert typo.stderr == (
+        "probe: unrecognized arguments: --base_url http://127.0.0.1:8 (see scrapy probe -h)\n"
+    )
     afile = tmp_path / "afile"
     afile.write_text("")
     save = probe("http://127.0.0.1:9", "--save", str(afile / "pages"))

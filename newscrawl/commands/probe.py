@@ -74,10 +74,6 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         save_dir = Path(opts.save) if opts.save else None
         try:
-            if args:  # Scrapy passes on what it does not know: a typo must not probe the live site
-                raise BadArgumentError(
-                    f"unknown option or argument {args[0]!r}; see scrapy probe -h"
-                )
             validate_settings(self.settings)
             base_url = parse_base_url(opts.base_url)
             edition = EDITIONS[parse_edition(opts.edition)]
