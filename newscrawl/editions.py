@@ -34,6 +34,9 @@ class Edition:
     conjunction: str
     #: Words written before an outlet's name that are not part of it ("the agency X").
     outlet_kinds: tuple[str, ...] = ()
+    #: Last words (lower-case) of a cited name that is no outlet ("sources in the ministry" has
+    #: no capital letter; "Western media" names none either).
+    not_outlets: tuple[str, ...] = ()
     #: The edition's own RSS feed, which ``scrapy probe`` checks besides ``/rss.xml``.
     feed_path: str = ""
 
@@ -46,6 +49,13 @@ _ENGLISH_MONTHS = (
 _RUSSIAN_MONTHS = (
     "января", "февраля", "марта", "апреля", "мая", "июня",
     "июля", "августа", "сентября", "октября", "ноября", "декабря",
+)  # fmt: skip
+
+_ENGLISH_KINDS = (
+    "a statement from", "a statement by", "a statement of", "a report by", "a report from",
+    "a report in", "an article in", "an article by", "an interview with", "an interview to",
+    "a publication in", "a post on", "a post by", "data from", "the newspaper",
+    "the news agency", "the agency",
 )  # fmt: skip
 
 ENGLISH = Edition(
@@ -67,6 +77,9 @@ ENGLISH = Edition(
         r",?\s+(?:that|which|who|as|while|when|saying|said|adding|according|after)\b"
     ),
     conjunction="and",
+    # What a named source said, written before its name: "citing a statement from the Ministry".
+    outlet_kinds=_ENGLISH_KINDS,
+    not_outlets=("sources", "source", "media", "officials", "outlets", "reports"),
     # Assumed by analogy with /rss.xml (SITE.md: /en/rss answers 404, /rss.xml is a feed).
     feed_path="/en/rss.xml",
 )
@@ -107,6 +120,7 @@ RUSSIAN = Edition(
     ),
     conjunction="и",
     outlet_kinds=_RUSSIAN_KINDS,
+    not_outlets=("источники", "источников", "источника", "источнику", "сми"),
     feed_path="/rss.xml",  # answered as a feed in 2026; the root serves the Russian edition
 )
 
