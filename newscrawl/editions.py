@@ -34,9 +34,11 @@ class Edition:
     conjunction: str
     #: Words written before an outlet's name that are not part of it ("the agency X").
     outlet_kinds: tuple[str, ...] = ()
-    #: Last words (lower-case) of a cited name that is no outlet ("sources in the ministry" has
-    #: no capital letter; "Western media" names none either).
+    #: First or last words (lower-case) of a cited name that is no outlet: "sources in the
+    #: Cabinet", "Western media" (a name without a capital letter is none either).
     not_outlets: tuple[str, ...] = ()
+    #: A body paragraph linking to related news starts with this (``re.match``, ignoring case).
+    related_label: str = r"(?!)"
     #: The edition's own RSS feed, which ``scrapy probe`` checks besides ``/rss.xml``.
     feed_path: str = ""
 
@@ -80,6 +82,8 @@ ENGLISH = Edition(
     # What a named source said, written before its name: "citing a statement from the Ministry".
     outlet_kinds=_ENGLISH_KINDS,
     not_outlets=("sources", "source", "media", "officials", "outlets", "reports"),
+    # "Read also: <link>"; a bare "Related" or "Read more" only with a colon or alone.
+    related_label=r"\s*(?:(?:read\s+also|also\s+read|see\s+also)\b|(?:related|read\s+more)\s*(?:[:—–-]|$))",
     # Assumed by analogy with /rss.xml (SITE.md: /en/rss answers 404, /rss.xml is a feed).
     feed_path="/en/rss.xml",
 )
@@ -121,6 +125,7 @@ RUSSIAN = Edition(
     conjunction="и",
     outlet_kinds=_RUSSIAN_KINDS,
     not_outlets=("источники", "источников", "источника", "источнику", "сми"),
+    related_label=r"\s*(?:(?:читайте\s+также|также\s+читайте|смотрите\s+также)\b|(?:по\s+теме|читайте)\s*(?:[:—–-]|$))",
     feed_path="/rss.xml",  # answered as a feed in 2026; the root serves the Russian edition
 )
 

@@ -46,8 +46,8 @@ KITCHEN_SINK = """<html><head><meta property="og:title" content="Meta headline">
  <div class="post_cover" style="background-image:url(/media/a.webp)"></div>
  <div class="post_body"><p>First <noscript>no script</noscript>paragraph.</p>
   <blockquote class="twitter-tweet"><p>a tweet</p></blockquote><div class="ads"><p>an ad</p></div>
-  <div class="related_news"><p>related</p></div><div class="share"><p>share it</p></div>
-  <p>Second paragraph.</p></div>
+  <div class="related_news"><p>a related story</p></div><div class="share"><p>share it</p></div>
+  <p>Second<br>paragraph.</p></div>
  <span class="post_author">Leyla Mammadova</span><div class="post_hits">Views: 96</div>
 </div></body></html>"""
 META_ONLY = KITCHEN_SINK.replace('<h1 class="post_title">Real headline</h1>', "").replace(
@@ -621,3 +621,52 @@ def test_a_malformed_link_is_not_an_article_and_spares_the_others() -> None:
     )
     assert [a.slug for a in listing.articles] == ["a-0", "a-1"]
     assert listing.not_article == 1
+
+
+def _body(inner: str) -> list[str]:
+    html = f'<div class="post"><div class="post_body">{inner}</div></div>'
+    return parsers.parse_article(Selector(text=html)).paragraphs
+
+
+@pytest.mark.parametrize(
+    ("inner", "expected"),
+    [
+        # a body of <div>s (no <p>): one paragraph each, the byline still taken off
+        (
+            "<div>First.</div><div>Second.</div><div>By Aghakazim Guliyev</div>",
+            ["First.", "Second."],
+        ),
+        # text written straight into the body around paragraphs is the article's too
+        ("Lead.<p>Second.</p>Tail.<p>Third.</p>", ["Lead.", "Second.", "Tail.", "Third."]),
+        ("Lead<br>more lead<p>Second.</p>", ["Lead", "more lead", "Second."]),
+        # list items and subheads are text; picture captions are not
+        (
+            "<p>One:</p><ul><li>first</li><li>second</li></ul><h2>Sub</h2><p>Two</p>",
+            ["One:", "first", "second", "Sub", "Two"],
+        ),
+        (
+            '<p>One</p><figure><img src="/a.webp"><figcaption>Photo: AP</figcaption></figure>'
+            '<p><img src="/b.webp"></p><p>Two</p>',
+            ["One", "Two"],
+        ),
+        # related news linked from the body is no part of it
+        (
+            '<p>One</p><p><strong>Read also:</strong> <a href="/en/post/x">Other</a></p>'
+            '<p>Read more: <a href="/en/post/y">More</a></p><p>Two</p>',
+            ["One", "Two"],
+        ),
+        (
+            '<p>Один</p><p>Также читайте: <a href="/post/x">Другое</a></p>'
+            '<p>Читайте также <a href="/post/y">Ещё</a></p><p>Два</p>',
+            ["Один", "Два"],
+        ),
+        (
+            "<p>Related talks are planned.</p><p>Read more books.</p>",
+            ["Related talks are planned.", "Read more books."],
+        ),
+        # a paragraph printed twice in a row is read once; NBSP-only paragraphs are none
+        ("<p>One</p><p>One</p><p>&nbsp;</p><p>Two</p><p>One</p>", ["One", "Two", "One"]),
+    ],
+)
+def test_body_variety(inner: str, expected: list[str]) -> None:
+    assert _body(inner) == expected
