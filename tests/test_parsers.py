@@ -160,17 +160,9 @@ def parse_article_by_css(sel: Selector, selectors: Selectors) -> parsers.Article
     body_root = _first(scope, css["BODY"])
     body: list[str] = []
     byline = views = None
-    if body_root is not None:
-        skip = excluded
-        kept = [
-            p.root
-            for p in Selector(root=body_root, type="html").css(css["BODY_PARAGRAPH"])
-            if not _inside(p.root, None, excluded)
-        ]
-        body, byline, views = parsers._split_trailer([ref_lines(p, skip) for p in kept])
-        if not body and not _inside(body_root, None, excluded):
-            lines = [] if body_root in skip else ref_lines(body_root, skip)
-            body, byline, views = parsers._split_trailer([[line] for line in lines])
+    if body_root is not None and not _inside(body_root, None, excluded):
+        kept = [p.root for p in Selector(root=body_root, type="html").css(css["BODY_PARAGRAPH"])]
+        body, byline, views = parsers._split_trailer(ref_blocks(body_root, kept, excluded))
     if byline is None and root is not None:
         author = _first(root, css["AUTHOR_ELEMENT"], but=root.root)
         byline = parsers._as_byline(ref_text(author, not_text))
@@ -190,6 +182,44 @@ def parse_article_by_css(sel: Selector, selectors: Selectors) -> parsers.Article
         byline=byline,
         views=ref_text(_first(scope, css["VIEWS"]), not_text) or views,
     )
+
+
+def ref_blocks(body: Any, kept: list[Any], skip: set[Any]) -> list[list[str]]:
+    """The body's paragraphs by recursion: each kept paragraph's lines, and the text outside
+    them cut at every ``<br>`` and block element; captions and related-news links left out."""
+    blocks: list[list[str]] = []
+    line: list[str] = []
+
+    def end() -> None:
+        if line:
+            blocks.append(["".join(line)])
+            line.clear()
+
+    def walk(element: Any) -> None:
+        for child in element:
+            tag = child.tag if isinstance(child.tag, str) else None
+            cuts = tag in parsers._BLOCK_TAGS or tag in parsers._CAPTION_TAGS or tag == "br"
+            if tag is None:
+                pass
+            elif child in skip or tag in parsers._CAPTION_TAGS:
+                if cuts or child in kept:
+                    end()
+            elif child in kept:
+                end()
+                blocks.append(ref_lines(child, skip))
+            else:
+                if cuts:
+                    end()
+                line.append(child.text or "")
+                walk(child)
+                if cuts:
+                    end()
+            line.append(child.tail or "")
+
+    line.append(body.text or "")
+    walk(body)
+    end()
+    return [block for block in blocks if not parsers._RELATED_RE.match(block[0])]
 
 
 def parsers_body_exclusions() -> tuple[str, ...]:
