@@ -27,6 +27,8 @@ _BLOCK_TAGS = frozenset(
         "ol", "p", "pre", "section", "table", "tbody", "td", "th", "tr", "ul",
     }
 )  # fmt: skip
+#: The page's own header and footer, never the article's (an unclosed body holds them).
+_PAGE_FURNITURE_TAGS = frozenset({"header", "nav", "footer"})
 #: Text in these is a picture's caption, not the article's.
 _CAPTION_TAGS = frozenset({"figure", "figcaption"})
 #: A body paragraph that links to related news ("Read also: …", "Читайте также: …").
@@ -304,12 +306,14 @@ class _Runs:
             self.line.append(tail)
 
 
-def _body_blocks(root: Element, paragraphs: list[Element], skip: Predicate) -> list[list[str]]:
+def _body_blocks(
+    root: Element, paragraphs: list[Element], skip: Predicate, elsewhere: Predicate
+) -> list[list[str]]:
     """The lines of each paragraph of the body ``root`` in document order: each of
     ``paragraphs``, and each run of text written outside them (straight into the body, in a
-    ``<div>`` or list item), ended by a ``<br>`` or a block element. Nothing ``skip`` matches
-    is read, nor a picture's caption; a paragraph linking to related news is left out. An
-    explicit stack, not recursion."""
+    ``<div>`` or list item), ended by a ``<br>`` or a block element. Nothing ``skip`` or
+    ``elsewhere`` (page parts and furniture) matches is read, nor a picture's caption; a
+    paragraph linking to related news is left out. An explicit stack, not recursion."""
     chosen = set(paragraphs)
     runs = _Runs(root.text)
     stack: list[tuple[Iterator[Element], Element]] = [(iter(root), root)]
@@ -324,7 +328,7 @@ def _body_blocks(root: Element, paragraphs: list[Element], skip: Predicate) -> l
         if not isinstance(tag, str):  # a comment or processing instruction
             runs.after(False, child.tail)
             continue
-        read = not skip(child) and tag not in _CAPTION_TAGS
+        read = tag not in _CAPTION_TAGS and not skip(child) and not elsewhere(child)
         if read and child in chosen:
             runs.end()
             runs.blocks.append(_lines(child, skip))
@@ -439,7 +443,15 @@ def parse_article(sel: Selector, selectors: Selectors = DEFAULT) -> ArticlePage:
         hidden = _hidden_by(excluded)
         if not hidden(body_root):
             paragraphs = selectors.rule("BODY_PARAGRAPH").select(body_root)
-            blocks = _body_blocks(body_root, paragraphs, excluded)
+            # An unclosed body holds the rest of the page: its parts, cards and furniture.
+            elsewhere = {part for name, part in parts.items() if name != "BODY"}
+            elsewhere.update(selectors.rule("CARD").select(body_root))
+            blocks = _body_blocks(
+                body_root,
+                paragraphs,
+                excluded,
+                lambda element: element in elsewhere or element.tag in _PAGE_FURNITURE_TAGS,
+            )
             body, byline, views_in_body = _split_trailer(blocks)
     if byline is None and root is not None:
         byline = _as_byline(_text(parts.get("AUTHOR_ELEMENT"), not_text))

@@ -162,7 +162,11 @@ def parse_article_by_css(sel: Selector, selectors: Selectors) -> parsers.Article
     byline = views = None
     if body_root is not None and not _inside(body_root, None, excluded):
         kept = [p.root for p in Selector(root=body_root, type="html").css(css["BODY_PARAGRAPH"])]
-        body, byline, views = parsers._split_trailer(ref_blocks(body_root, kept, excluded))
+        parts = {_first(scope, css[name]) for name in parsers_parts() if name != "BODY"}
+        furniture = _matched(sel, "header, nav, footer") | _matched(sel, css["CARD"])
+        skip = excluded | furniture | (parts - {None})
+        blocks = ref_blocks(body_root, kept, skip)
+        body, byline, views = parsers._split_trailer(blocks)
     if byline is None and root is not None:
         author = _first(root, css["AUTHOR_ELEMENT"], but=root.root)
         byline = parsers._as_byline(ref_text(author, not_text))
@@ -220,6 +224,10 @@ def ref_blocks(body: Any, kept: list[Any], skip: set[Any]) -> list[list[str]]:
     walk(body)
     end()
     return [block for block in blocks if not parsers._RELATED_RE.match(block[0])]
+
+
+def parsers_parts() -> tuple[str, ...]:
+    return ("HEADLINE", "PUBLISHED", "CATEGORY", "COVER", "BODY", "VIEWS", "AUTHOR_ELEMENT")
 
 
 def parsers_body_exclusions() -> tuple[str, ...]:
@@ -700,3 +708,15 @@ def _body(inner: str) -> list[str]:
 )
 def test_body_variety(inner: str, expected: list[str]) -> None:
     assert _body(inner) == expected
+
+
+def test_page_furniture_inside_an_unclosed_body_is_no_body_text() -> None:
+    html = (
+        '<div class="post"><div class="post_body"><div class="post_categoty">WORLD</div>'
+        '<p>One.</p>Two.<div class="post_signature">Caliber.Az</div>'
+        '<div class="post_hits">Views: 96</div><div class="float_block"><a href="/en/post/x">'
+        '<h2 class="float_block_title">Another story</h2></a></div>'
+        "<footer><div>Any use of materials is allowed</div></footer>"
+    )
+    page = parsers.parse_article(Selector(text=html))
+    assert (page.paragraphs, page.section, page.views) == (["One.", "Two."], "WORLD", "Views: 96")
