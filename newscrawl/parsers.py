@@ -293,9 +293,11 @@ class _Runs:
         self.line: list[str] = [text] if text else []
 
     def end(self) -> None:
-        """End the run of loose text, if any, as one paragraph."""
+        """End the run of loose text, if any but blanks, as one paragraph."""
         if self.line:
-            self.blocks.append(["".join(self.line)])
+            text = "".join(self.line)
+            if not text.isspace():
+                self.blocks.append([text])
             self.line = []
 
     def after(self, ends: bool, tail: str | None) -> None:
@@ -304,6 +306,24 @@ class _Runs:
             self.end()
         if tail:
             self.line.append(tail)
+
+
+def _elsewhere(body: Element, parts: dict[str, Element], selectors: Selectors) -> Predicate:
+    """Whether an element below ``body`` is another part of the page (an unclosed body holds
+    the rest of it): a part of the article, a card, the page's header or footer. The cards
+    are looked for once asked about (most bodies hold no text outside their paragraphs)."""
+    found: set[Element] = set()
+
+    def test(element: Element) -> bool:
+        if element.tag in _PAGE_FURNITURE_TAGS:
+            return True
+        if not found:
+            found.update(part for name, part in parts.items() if name != "BODY")
+            found.update(selectors.rule("CARD").select(body))
+            found.add(body)  # never empty again
+        return element in found
+
+    return test
 
 
 def _body_blocks(
@@ -328,12 +348,16 @@ def _body_blocks(
         if not isinstance(tag, str):  # a comment or processing instruction
             runs.after(False, child.tail)
             continue
-        read = tag not in _CAPTION_TAGS and not skip(child) and not elsewhere(child)
-        if read and child in chosen:
-            runs.end()
-            runs.blocks.append(_lines(child, skip))
-            runs.after(False, child.tail)
-            continue
+        if child in chosen:
+            if not skip(child):
+                runs.end()
+                runs.blocks.append(_lines(child, skip))
+                if child.tail:
+                    runs.line.append(child.tail)
+                continue
+            read = False
+        else:
+            read = tag not in _CAPTION_TAGS and not skip(child) and not elsewhere(child)
         ends = tag in _BLOCK_TAGS or tag in _CAPTION_TAGS or tag == "br" or child in chosen
         if ends:
             runs.end()
@@ -444,13 +468,8 @@ def parse_article(sel: Selector, selectors: Selectors = DEFAULT) -> ArticlePage:
         if not hidden(body_root):
             paragraphs = selectors.rule("BODY_PARAGRAPH").select(body_root)
             # An unclosed body holds the rest of the page: its parts, cards and furniture.
-            elsewhere = {part for name, part in parts.items() if name != "BODY"}
-            elsewhere.update(selectors.rule("CARD").select(body_root))
             blocks = _body_blocks(
-                body_root,
-                paragraphs,
-                excluded,
-                lambda element: element in elsewhere or element.tag in _PAGE_FURNITURE_TAGS,
+                body_root, paragraphs, excluded, _elsewhere(body_root, parts, selectors)
             )
             body, byline, views_in_body = _split_trailer(blocks)
     if byline is None and root is not None:
