@@ -333,7 +333,14 @@ def _body_blocks(
     ``paragraphs``, and each run of text written outside them (straight into the body, in a
     ``<div>`` or list item), ended by a ``<br>`` or a block element. Nothing ``skip`` or
     ``elsewhere`` (page parts and furniture) matches is read, nor a picture's caption; a
-    paragraph linking to related news is left out. An explicit stack, not recursion."""
+    paragraph linking to related news is left out. An explicit stack, not recursion.
+
+    >>> from lxml.html import fromstring
+    >>> body = fromstring("<div>Lead<p>One</p><p>Read also: <a>X</a></p><figure>"
+    ...                   "<figcaption>Photo: AP</figcaption></figure><ul><li>Item</li></ul></div>")
+    >>> _body_blocks(body, body.findall("p"), lambda _: False, lambda _: False)
+    [['Lead'], ['One'], ['Item']]
+    """
     chosen = set(paragraphs)
     runs = _Runs(root.text)
     stack: list[tuple[Iterator[Element], Element]] = [(iter(root), root)]
@@ -377,6 +384,9 @@ def _split_trailer(paragraphs: list[list[str]]) -> tuple[list[str], str | None, 
 
     Returns the body paragraphs (lines joined, empty ones dropped, one printed twice in a row
     read once), the byline and the views.
+
+    >>> _split_trailer([["One"], ["One"], ["\xa0"], ["Two"], ["By Ann Lee", "Caliber.Az"]])
+    (['One', 'Two'], 'By Ann Lee', None)
     """
     lines = [
         (index, text)
