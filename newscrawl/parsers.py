@@ -35,6 +35,8 @@ _CAPTION_TAGS = frozenset({"figure", "figcaption"})
 _RELATED_RE = re.compile(
     "|".join(f"(?:{edition.related_label})" for edition in EDITIONS.values()), re.IGNORECASE
 )
+#: A related-news link is a label and a headline: a longer paragraph is the article's.
+_MAX_RELATED_LENGTH = 300
 #: The parts that tell the article's root from a decoy: the one holding most of them wins.
 _ROOT_EVIDENCE = ("HEADLINE", "BODY", "PUBLISHED", "CATEGORY", "COVER", "VIEWS")
 
@@ -376,7 +378,11 @@ def _body_blocks(
                 continue
         runs.after(ends, child.tail)
     runs.end()
-    return [block for block in runs.blocks if not _RELATED_RE.match(block[0])]
+    return [
+        block
+        for block in runs.blocks
+        if len(block[0]) > _MAX_RELATED_LENGTH or not _RELATED_RE.match(block[0])
+    ]
 
 
 def _split_trailer(paragraphs: list[list[str]]) -> tuple[list[str], str | None, str | None]:

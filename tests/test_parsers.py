@@ -223,7 +223,11 @@ def ref_blocks(body: Any, kept: list[Any], skip: set[Any]) -> list[list[str]]:
     line.append(body.text or "")
     walk(body)
     end()
-    return [block for block in blocks if not parsers._RELATED_RE.match(block[0])]
+    return [
+        block
+        for block in blocks
+        if len(block[0]) > parsers._MAX_RELATED_LENGTH or not parsers._RELATED_RE.match(block[0])
+    ]
 
 
 def parsers_parts() -> tuple[str, ...]:
