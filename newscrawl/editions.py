@@ -34,6 +34,11 @@ class Edition:
     conjunction: str
     #: Words written before an outlet's name that are not part of it ("the agency X").
     outlet_kinds: tuple[str, ...] = ()
+    #: First or last words (lower-case) of a cited name that is no outlet: "sources in the
+    #: Cabinet", "Western media" (a name without a capital letter is none either).
+    not_outlets: tuple[str, ...] = ()
+    #: A body paragraph linking to related news starts with this (``re.match``, ignoring case).
+    related_label: str = r"(?!)"
     #: The edition's own RSS feed, which ``scrapy probe`` checks besides ``/rss.xml``.
     feed_path: str = ""
 
@@ -46,6 +51,13 @@ _ENGLISH_MONTHS = (
 _RUSSIAN_MONTHS = (
     "января", "февраля", "марта", "апреля", "мая", "июня",
     "июля", "августа", "сентября", "октября", "ноября", "декабря",
+)  # fmt: skip
+
+_ENGLISH_KINDS = (
+    "a statement from", "a statement by", "a statement of", "a report by", "a report from",
+    "a report in", "an article in", "an article by", "an interview with", "an interview to",
+    "a publication in", "a post on", "a post by", "data from", "the newspaper",
+    "the news agency", "the agency",
 )  # fmt: skip
 
 ENGLISH = Edition(
@@ -67,6 +79,11 @@ ENGLISH = Edition(
         r",?\s+(?:that|which|who|as|while|when|saying|said|adding|according|after)\b"
     ),
     conjunction="and",
+    # What a named source said, written before its name: "citing a statement from the Ministry".
+    outlet_kinds=_ENGLISH_KINDS,
+    not_outlets=("sources", "source", "media", "officials", "outlets", "reports"),
+    # "Read also: <link>"; a bare "Related" or "Read more" only with a colon or alone.
+    related_label=r"\s*(?:(?:read\s+also|also\s+read|see\s+also)\b|(?:related|read\s+more)\s*(?:[:—–-]|$))",
     # Assumed by analogy with /rss.xml (docs/SITE.md: /en/rss answers 404, /rss.xml is a feed).
     feed_path="/en/rss.xml",
 )
@@ -107,6 +124,8 @@ RUSSIAN = Edition(
     ),
     conjunction="и",
     outlet_kinds=_RUSSIAN_KINDS,
+    not_outlets=("источники", "источников", "источника", "источнику", "сми"),
+    related_label=r"\s*(?:(?:читайте\s+также|также\s+читайте|смотрите\s+также)\b|(?:по\s+теме|читайте)\s*(?:[:—–-]|$))",
     feed_path="/rss.xml",  # answered as a feed in 2026; the root serves the Russian edition
 )
 

@@ -6,17 +6,37 @@ plain data; normalisation is the loader's job. Nothing a page holds makes them r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from parsel import Selector
 
+from newscrawl.editions import EDITIONS
 from newscrawl.processors import author_from_byline, clean_text, is_signature, is_views_line
 from newscrawl.selectors import DEFAULT, Element, Predicate, Selectors
 from newscrawl.site import SiteScheme
 
 #: How many article roots are weighed against each other when a page has several.
 MAX_ROOTS_WEIGHED = 16
+#: Elements that end a run of text written straight into the body (between paragraphs).
+_BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "center", "dd", "div", "dl", "dt",
+        "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
+        "ol", "p", "pre", "section", "table", "tbody", "td", "th", "tr", "ul",
+    }
+)  # fmt: skip
+#: The page's own header and footer, never the article's (an unclosed body holds them).
+_PAGE_FURNITURE_TAGS = frozenset({"header", "nav", "footer"})
+#: Text in these is a picture's caption, not the article's.
+_CAPTION_TAGS = frozenset({"figure", "figcaption"})
+#: A body paragraph that links to related news ("Read also: …", "Читайте также: …").
+_RELATED_RE = re.compile(
+    "|".join(f"(?:{edition.related_label})" for edition in EDITIONS.values()), re.IGNORECASE
+)
+#: A related-news link is a label and a headline: a longer paragraph is the article's.
+_MAX_RELATED_LENGTH = 300
 #: The parts that tell the article's root from a decoy: the one holding most of them wins.
 _ROOT_EVIDENCE = ("HEADLINE", "BODY", "PUBLISHED", "CATEGORY", "COVER", "VIEWS")
 
@@ -265,10 +285,114 @@ def parse_section_listing(
 # Article pages ---------------------------------------------------------------------------------
 
 
+class _Runs:
+    """A body's paragraphs as they are gathered: whole ones, and text written outside them."""
+
+    __slots__ = ("blocks", "line")
+
+    def __init__(self, text: str | None) -> None:
+        self.blocks: list[list[str]] = []
+        self.line: list[str] = [text] if text else []
+
+    def end(self) -> None:
+        """End the run of loose text, if any but blanks, as one paragraph."""
+        if self.line:
+            text = "".join(self.line)
+            if not text.isspace():
+                self.blocks.append([text])
+            self.line = []
+
+    def after(self, ends: bool, tail: str | None) -> None:
+        """An element is done: end the run if it is a block, then go on with its tail."""
+        if ends:
+            self.end()
+        if tail:
+            self.line.append(tail)
+
+
+def _elsewhere(body: Element, parts: dict[str, Element], selectors: Selectors) -> Predicate:
+    """Whether an element below ``body`` is another part of the page (an unclosed body holds
+    the rest of it): a part of the article, a card, the page's header or footer. The cards
+    are looked for once asked about (most bodies hold no text outside their paragraphs)."""
+    found: set[Element] = set()
+
+    def test(element: Element) -> bool:
+        if element.tag in _PAGE_FURNITURE_TAGS:
+            return True
+        if not found:
+            found.update(part for name, part in parts.items() if name != "BODY")
+            found.update(selectors.rule("CARD").select(body))
+            found.add(body)  # never empty again
+        return element in found
+
+    return test
+
+
+def _body_blocks(
+    root: Element, paragraphs: list[Element], skip: Predicate, elsewhere: Predicate
+) -> list[list[str]]:
+    """The lines of each paragraph of the body ``root`` in document order: each of
+    ``paragraphs``, and each run of text written outside them (straight into the body, in a
+    ``<div>`` or list item), ended by a ``<br>`` or a block element. Nothing ``skip`` or
+    ``elsewhere`` (page parts and furniture) matches is read, nor a picture's caption; a
+    paragraph linking to related news is left out. An explicit stack, not recursion.
+
+    >>> from lxml.html import fromstring
+    >>> body = fromstring("<div>Lead<p>One</p><p>Read also: <a>X</a></p><figure>"
+    ...                   "<figcaption>Photo: AP</figcaption></figure><ul><li>Item</li></ul></div>")
+    >>> _body_blocks(body, body.findall("p"), lambda _: False, lambda _: False)
+    [['Lead'], ['One'], ['Item']]
+    """
+    chosen = set(paragraphs)
+    runs = _Runs(root.text)
+    stack: list[tuple[Iterator[Element], Element]] = [(iter(root), root)]
+    while stack:
+        child = next(stack[-1][0], None)
+        if child is None:
+            done = stack.pop()[1]
+            if stack:
+                runs.after(done.tag in _BLOCK_TAGS, done.tail)
+            continue
+        tag = child.tag
+        if not isinstance(tag, str):  # a comment or processing instruction
+            runs.after(False, child.tail)
+            continue
+        if child in chosen:
+            if not skip(child):
+                runs.end()
+                runs.blocks.append(_lines(child, skip))
+                if child.tail:
+                    runs.line.append(child.tail)
+                continue
+            read = False
+        else:
+            read = tag not in _CAPTION_TAGS and not skip(child) and not elsewhere(child)
+        ends = tag in _BLOCK_TAGS or tag in _CAPTION_TAGS or tag == "br" or child in chosen
+        if ends:
+            runs.end()
+        if read:
+            if child.text:
+                runs.line.append(child.text)
+            if len(child):
+                stack.append((iter(child), child))
+                continue
+        runs.after(ends, child.tail)
+    runs.end()
+    return [
+        block
+        for block in runs.blocks
+        if len(block[0]) > _MAX_RELATED_LENGTH or not _RELATED_RE.match(block[0])
+    ]
+
+
 def _split_trailer(paragraphs: list[list[str]]) -> tuple[list[str], str | None, str | None]:
     """Take the byline, signature and views lines off the end of the body paragraphs.
 
-    Returns the body paragraphs (lines joined, empty ones dropped), the byline and the views.
+    Returns the body paragraphs (lines joined, empty ones dropped, one printed twice in a row
+    read once), the byline and the views.
+
+    >>> _split_trailer([["One"], ["One"], ["\xa0"], ["Two"], ["By Ann Lee", "Caliber.Az"]])
+    (['One', 'Two'], 'By Ann Lee', None)
     """
     lines = [
         (index, text)
@@ -292,7 +416,12 @@ def _split_trailer(paragraphs: list[list[str]]) -> tuple[list[str], str | None, 
     body: dict[int, list[str]] = {}
     for index, text in lines:
         body.setdefault(index, []).append(text)
-    return [" ".join(para) for para in body.values()], byline, views
+    paragraphs_read: list[str] = []
+    for para in body.values():
+        text = " ".join(para)
+        if not paragraphs_read or paragraphs_read[-1] != text:
+            paragraphs_read.append(text)
+    return paragraphs_read, byline, views
 
 
 def _as_byline(text: str | None) -> str | None:
@@ -352,13 +481,13 @@ def parse_article(sel: Selector, selectors: Selectors = DEFAULT) -> ArticlePage:
     if body_root is not None:
         excluded = selectors.body_excluded.bind(scope)
         hidden = _hidden_by(excluded)
-        paragraphs = [
-            p for p in selectors.rule("BODY_PARAGRAPH").select(body_root) if not hidden(p)
-        ]
-        body, byline, views_in_body = _split_trailer([_lines(p, excluded) for p in paragraphs])
-        if not body and not hidden(body_root):
-            lines = _lines(body_root, excluded) if not excluded(body_root) else []
-            body, byline, views_in_body = _split_trailer([[line] for line in lines])
+        if not hidden(body_root):
+            paragraphs = selectors.rule("BODY_PARAGRAPH").select(body_root)
+            # An unclosed body holds the rest of the page: its parts, cards and furniture.
+            blocks = _body_blocks(
+                body_root, paragraphs, excluded, _elsewhere(body_root, parts, selectors)
+            )
+            body, byline, views_in_body = _split_trailer(blocks)
     if byline is None and root is not None:
         byline = _as_byline(_text(parts.get("AUTHOR_ELEMENT"), not_text))
     cover = parts.get("COVER")

@@ -22,13 +22,26 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 # call it when there is something to remove.
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
-# Every edition's month names: a date is read the same way whichever edition printed it.
+# Every edition's month names, and their abbreviations to 3 or 4 letters ("Nov", "Sept", "июн.",
+# "сент"): a date is read the same way whichever edition printed it.
 MONTHS = {
-    name: number for edition in EDITIONS.values() for number, name in enumerate(edition.months, 1)
+    name[:length]: number
+    for edition in EDITIONS.values()
+    for number, name in enumerate(edition.months, 1)
+    for length in (3, 4, len(name))
 }
-# The time may follow the year with no space (two elements side by side: "07 November 202511:03").
-SITE_DATE_RE = re.compile(r"(\d{1,2})\s*([^\W\d_]+)\.?,?\s+(\d{4}),?\s*(\d{1,2}):(\d{2})")
-BYLINE_RE = re.compile(r"^by\s*:?\s+(?P<name>\S.*)$", re.IGNORECASE)
+# The time may follow the year with no space (two elements side by side: "07 November 202511:03"),
+# or after a separator: "07 November 2025 | 11:03", "25 Июня 2026, 17:24", "25 Июня 2026 в 17:24".
+_DATE_TIME_GAP = r"(?:\s*[,|/•·–—-]\s*|\s+(?:в|at)\s+|\s*)"
+SITE_DATE_RE = re.compile(
+    rf"(\d{{1,2}})\s*([^\W\d_]+)\.?,?\s+(\d{{4}}){_DATE_TIME_GAP}(\d{{1,2}}):(\d{{2}})"
+)
+# The same with the time first: "17:24 25 Июня 2026".
+SITE_TIME_DATE_RE = re.compile(
+    rf"(\d{{1,2}}):(\d{{2}}){_DATE_TIME_GAP}(\d{{1,2}})\s*([^\W\d_]+)\.?,?\s+(\d{{4}})"
+)
+# "By <Name>", also "Written by <Name>" and "Author: <Name>".
+BYLINE_RE = re.compile(r"^(?:(?:written\s+)?by\s*:?|author\s*:)\s+(?P<name>\S.*)$", re.IGNORECASE)
 MAX_AUTHOR_LENGTH = 80
 # Every edition's views label (newscrawl/editions.py): "views", "просмотров".
 VIEWS_LABELS = tuple(edition.views_label for edition in EDITIONS.values())
@@ -115,6 +128,13 @@ def parse_site_datetime(value: str) -> datetime | None:
     >>> parse_site_datetime("07.11.2025 11:03").isoformat()
     '2025-11-07T11:03:00+04:00'
 
+    Abbreviated months, a separator before the time, or the time first read the same:
+
+    >>> [published_at(v) for v in ("07 Nov 2025 | 11:03", "11:03 07.11.2025")]
+    ['2025-11-07T11:03:00+04:00', '2025-11-07T11:03:00+04:00']
+    >>> [published_at(v) for v in ("25 июн. 2026 в 17:24", "17:24 25 Июня 2026")]
+    ['2026-06-25T17:24:00+04:00', '2026-06-25T17:24:00+04:00']
+
     A value must name the day, month, year, hour and minute: nothing is filled in from today's
     date, and a date without a time is ``None`` too (midnight would be a wrong value). So is a
     time no datetime can hold in Baku and in UTC:
@@ -136,10 +156,13 @@ def parse_site_datetime(value: str) -> datetime | None:
         return None
     parsed: datetime | None = None
     match = SITE_DATE_RE.search(text[:MAX_DATE_LENGTH])
-    month = MONTHS.get(match[2].lower()) if match is not None else None
+    if match is not None:
+        day, month_name, year, hour, minute = match.groups()
+    elif (match := SITE_TIME_DATE_RE.search(text[:MAX_DATE_LENGTH])) is not None:
+        hour, minute, day, month_name, year = match.groups()
+    month = MONTHS.get(month_name.lower()) if match is not None else None
     try:
         if match is not None and month is not None:
-            day, _, year, hour, minute = match.groups()
             parsed = datetime(int(year), month, int(day), int(hour), int(minute), tzinfo=SITE_TZ)
             parsed = _qualified(parsed, text[match.end() : match.end() + 24])
         elif len(text) > MAX_DATE_LENGTH:
@@ -262,6 +285,13 @@ def author_from_byline(value: str) -> str | None:
     'Orkhan Amashov'
     >>> author_from_byline("By A. Guliyev (CALIBER.AZ)")
     'A. Guliyev'
+
+    Two authors are one name as printed; the name keeps its case, hyphens and apostrophes:
+
+    >>> author_from_byline("Written by Leyla Mammadova & Orkhan Amashov")
+    'Leyla Mammadova & Orkhan Amashov'
+    >>> author_from_byline("Author: MIRZA-ALI O'NEIL"), author_from_byline("By Şahin Ağayev")
+    ("MIRZA-ALI O'NEIL", 'Şahin Ağayev')
     """
     text = clean_text(value)
     if text is None:
@@ -279,9 +309,11 @@ def author_from_byline(value: str) -> str | None:
     return name
 
 
-_TRAILING_SIGNATURE_RE = re.compile(r"\s*(?:[,/|–—-]|\()\s*Caliber\.?\s?Az\.?\)?\s*$", re.I)
+_TRAILING_SIGNATURE_RE = re.compile(
+    r"(?:\s*(?:[,/|–—-]|\()\s*|\s+for\s+)Caliber\.?\s?Az\.?\)?\s*$", re.I
+)
 _NAME_PARTICLES = frozenset(
-    {"and", "de", "van", "von", "der", "al", "el", "bin", "ibn", "la", "le"}
+    {"and", "&", "de", "van", "von", "der", "al", "el", "bin", "ibn", "la", "le"}
 )
 
 
@@ -295,6 +327,7 @@ class Attribution:
     list_end: re.Pattern[str]
     split: re.Pattern[str]
     kind: re.Pattern[str] | None
+    not_outlets: frozenset[str]
 
     @classmethod
     def of(cls, edition: Edition) -> Attribution:
@@ -309,7 +342,24 @@ class Attribution:
             ),
             split=re.compile(rf"\s*,\s*(?:{conjunction}\s+)?|\s+{conjunction}\s+|\s*&\s*"),
             kind=re.compile(rf"^(?:{kinds})\s+") if kinds else None,
+            not_outlets=frozenset(edition.not_outlets),
         )
+
+    def outlet(self, part: str) -> str | None:
+        """The outlet one item of a list names, ``None`` for unnamed sources or media."""
+        name = part.strip()
+        if self.kind is not None:
+            name = self.kind.sub("", name)
+        name = _POSSESSIVE_RE.sub("", name.strip(" \"'“”«»„"))
+        name = name.strip(" \"'“”«»„")
+        words = name.split()
+        if not words or {words[0].lower(), words[-1].lower()} & self.not_outlets:
+            return None  # "sources in the Ministry", "foreign media"
+        return name if any(letter.isupper() for letter in name) else None
+
+
+# "The Guardian's sources", "Al Jazeera’s correspondent": the outlet is the owner.
+_POSSESSIVE_RE = re.compile(r"[’']s(?:\s+[a-z]+){1,3}$")
 
 
 ATTRIBUTIONS = {code: Attribution.of(edition) for code, edition in EDITIONS.items()}
@@ -350,6 +400,18 @@ def cited_outlets(value: str, edition: str = DEFAULT_EDITION) -> list[str]:
     >>> cited_outlets("Сообщает Caliber.Az со ссылкой на ТАСС, что переговоры продолжатся.", "ru")
     ['ТАСС']
 
+    Each attribution sentence counts; unnamed sources and media in general are no outlet, and
+    what a named source said is cited by its name:
+
+    >>> cited_outlets("Caliber.Az reports, citing Reuters. Caliber.Az reports, citing AFP.")
+    ['Reuters', 'AFP']
+    >>> cited_outlets("Caliber.Az reports, citing sources in the Cabinet and Western media.")
+    []
+    >>> cited_outlets("Caliber.Az reports, citing a statement from the Ministry of Defence.")
+    ['the Ministry of Defence']
+    >>> cited_outlets("Caliber.Az reports, citing The Guardian's sources.")
+    ['The Guardian']
+
     "ссылкой" alone cites nothing, nor does another edition's sentence:
 
     >>> cited_outlets("Он отказался поделиться ссылкой на доклад со ссылкой на источники.", "ru")
@@ -361,17 +423,17 @@ def cited_outlets(value: str, edition: str = DEFAULT_EDITION) -> list[str]:
         return []  # every edition's sentence names Caliber.Az; most paragraphs do not
     rules = ATTRIBUTIONS[edition]
     found: list[str] = []
-    for match in rules.sentence.finditer(value):
+    position = 0
+    while (match := rules.sentence.search(value, position)) is not None:
         outlets = match["outlets"]
         stop = rules.list_end.search(outlets)
         if stop is not None:
             outlets = outlets[: stop.start()]
+        # The next sentence may cite more: look again after this list.
+        position = match.start("outlets") + max(len(outlets), 1)
         for part in rules.split.split(outlets):
-            name = part.strip()
-            if rules.kind is not None:
-                name = rules.kind.sub("", name)
-            name = name.strip(" \"'“”«»„")
-            if name and name not in found:
+            name = rules.outlet(part)
+            if name is not None and name not in found:
                 found.append(name)
     return found
 

@@ -46,8 +46,8 @@ KITCHEN_SINK = """<html><head><meta property="og:title" content="Meta headline">
  <div class="post_cover" style="background-image:url(/media/a.webp)"></div>
  <div class="post_body"><p>First <noscript>no script</noscript>paragraph.</p>
   <blockquote class="twitter-tweet"><p>a tweet</p></blockquote><div class="ads"><p>an ad</p></div>
-  <div class="related_news"><p>related</p></div><div class="share"><p>share it</p></div>
-  <p>Second paragraph.</p></div>
+  <div class="related_news"><p>a related story</p></div><div class="share"><p>share it</p></div>
+  <p>Second<br>paragraph.</p></div>
  <span class="post_author">Leyla Mammadova</span><div class="post_hits">Views: 96</div>
 </div></body></html>"""
 META_ONLY = KITCHEN_SINK.replace('<h1 class="post_title">Real headline</h1>', "").replace(
@@ -160,17 +160,13 @@ def parse_article_by_css(sel: Selector, selectors: Selectors) -> parsers.Article
     body_root = _first(scope, css["BODY"])
     body: list[str] = []
     byline = views = None
-    if body_root is not None:
-        skip = excluded
-        kept = [
-            p.root
-            for p in Selector(root=body_root, type="html").css(css["BODY_PARAGRAPH"])
-            if not _inside(p.root, None, excluded)
-        ]
-        body, byline, views = parsers._split_trailer([ref_lines(p, skip) for p in kept])
-        if not body and not _inside(body_root, None, excluded):
-            lines = [] if body_root in skip else ref_lines(body_root, skip)
-            body, byline, views = parsers._split_trailer([[line] for line in lines])
+    if body_root is not None and not _inside(body_root, None, excluded):
+        kept = [p.root for p in Selector(root=body_root, type="html").css(css["BODY_PARAGRAPH"])]
+        parts = {_first(scope, css[name]) for name in parsers_parts() if name != "BODY"}
+        furniture = _matched(sel, "header, nav, footer") | _matched(sel, css["CARD"])
+        skip = excluded | furniture | (parts - {None})
+        blocks = ref_blocks(body_root, kept, skip)
+        body, byline, views = parsers._split_trailer(blocks)
     if byline is None and root is not None:
         author = _first(root, css["AUTHOR_ELEMENT"], but=root.root)
         byline = parsers._as_byline(ref_text(author, not_text))
@@ -190,6 +186,52 @@ def parse_article_by_css(sel: Selector, selectors: Selectors) -> parsers.Article
         byline=byline,
         views=ref_text(_first(scope, css["VIEWS"]), not_text) or views,
     )
+
+
+def ref_blocks(body: Any, kept: list[Any], skip: set[Any]) -> list[list[str]]:
+    """The body's paragraphs by recursion: each kept paragraph's lines, and the text outside
+    them cut at every ``<br>`` and block element; captions and related-news links left out."""
+    blocks: list[list[str]] = []
+    line: list[str] = []
+
+    def end() -> None:
+        if line:
+            blocks.append(["".join(line)])
+            line.clear()
+
+    def walk(element: Any) -> None:
+        for child in element:
+            tag = child.tag if isinstance(child.tag, str) else None
+            cuts = tag in parsers._BLOCK_TAGS or tag in parsers._CAPTION_TAGS or tag == "br"
+            if tag is None:
+                pass
+            elif child in skip or tag in parsers._CAPTION_TAGS:
+                if cuts or child in kept:
+                    end()
+            elif child in kept:
+                end()
+                blocks.append(ref_lines(child, skip))
+            else:
+                if cuts:
+                    end()
+                line.append(child.text or "")
+                walk(child)
+                if cuts:
+                    end()
+            line.append(child.tail or "")
+
+    line.append(body.text or "")
+    walk(body)
+    end()
+    return [
+        block
+        for block in blocks
+        if len(block[0]) > parsers._MAX_RELATED_LENGTH or not parsers._RELATED_RE.match(block[0])
+    ]
+
+
+def parsers_parts() -> tuple[str, ...]:
+    return ("HEADLINE", "PUBLISHED", "CATEGORY", "COVER", "BODY", "VIEWS", "AUTHOR_ELEMENT")
 
 
 def parsers_body_exclusions() -> tuple[str, ...]:
@@ -621,3 +663,64 @@ def test_a_malformed_link_is_not_an_article_and_spares_the_others() -> None:
     )
     assert [a.slug for a in listing.articles] == ["a-0", "a-1"]
     assert listing.not_article == 1
+
+
+def _body(inner: str) -> list[str]:
+    html = f'<div class="post"><div class="post_body">{inner}</div></div>'
+    return parsers.parse_article(Selector(text=html)).paragraphs
+
+
+@pytest.mark.parametrize(
+    ("inner", "expected"),
+    [
+        # a body of <div>s (no <p>): one paragraph each, the byline still taken off
+        (
+            "<div>First.</div><div>Second.</div><div>By Aghakazim Guliyev</div>",
+            ["First.", "Second."],
+        ),
+        # text written straight into the body around paragraphs is the article's too
+        ("Lead.<p>Second.</p>Tail.<p>Third.</p>", ["Lead.", "Second.", "Tail.", "Third."]),
+        ("Lead<br>more lead<p>Second.</p>", ["Lead", "more lead", "Second."]),
+        # list items and subheads are text; picture captions are not
+        (
+            "<p>One:</p><ul><li>first</li><li>second</li></ul><h2>Sub</h2><p>Two</p>",
+            ["One:", "first", "second", "Sub", "Two"],
+        ),
+        (
+            '<p>One</p><figure><img src="/a.webp"><figcaption>Photo: AP</figcaption></figure>'
+            '<p><img src="/b.webp"></p><p>Two</p>',
+            ["One", "Two"],
+        ),
+        # related news linked from the body is no part of it
+        (
+            '<p>One</p><p><strong>Read also:</strong> <a href="/en/post/x">Other</a></p>'
+            '<p>Read more: <a href="/en/post/y">More</a></p><p>Two</p>',
+            ["One", "Two"],
+        ),
+        (
+            '<p>Один</p><p>Также читайте: <a href="/post/x">Другое</a></p>'
+            '<p>Читайте также <a href="/post/y">Ещё</a></p><p>Два</p>',
+            ["Один", "Два"],
+        ),
+        (
+            "<p>Related talks are planned.</p><p>Read more books.</p>",
+            ["Related talks are planned.", "Read more books."],
+        ),
+        # a paragraph printed twice in a row is read once; NBSP-only paragraphs are none
+        ("<p>One</p><p>One</p><p>&nbsp;</p><p>Two</p><p>One</p>", ["One", "Two", "One"]),
+    ],
+)
+def test_body_variety(inner: str, expected: list[str]) -> None:
+    assert _body(inner) == expected
+
+
+def test_page_furniture_inside_an_unclosed_body_is_no_body_text() -> None:
+    html = (
+        '<div class="post"><div class="post_body"><div class="post_categoty">WORLD</div>'
+        '<p>One.</p>Two.<div class="post_signature">Caliber.Az</div>'
+        '<div class="post_hits">Views: 96</div><div class="float_block"><a href="/en/post/x">'
+        '<h2 class="float_block_title">Another story</h2></a></div>'
+        "<footer><div>Any use of materials is allowed</div></footer>"
+    )
+    page = parsers.parse_article(Selector(text=html))
+    assert (page.paragraphs, page.section, page.views) == (["One.", "Two."], "WORLD", "Views: 96")

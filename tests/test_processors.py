@@ -75,6 +75,25 @@ def test_headline_entities_decoded_once_more_when_left_encoded() -> None:
         ("07 November 2025 11:03 GMT", "2025-11-07T15:03:00+04:00"),
         ("07 November 2025 11:03:59", "2025-11-07T11:03:59+04:00"),
         ("07 November 2025 11:03 -10 degrees in Baku", "2025-11-07T11:03:00+04:00"),
+        # the variety of a long archive: abbreviated months, separators, time first, NBSP
+        ("07 Nov 2025 11:03", "2025-11-07T11:03:00+04:00"),
+        ("07 Sept. 2025 11:03", "2025-09-07T11:03:00+04:00"),
+        ("November 7, 2025 11:03", "2025-11-07T11:03:00+04:00"),
+        (" \n07\u00a0November\n2025 \u00a0 11:03\n", "2025-11-07T11:03:00+04:00"),
+        ("07 November 2025 | 11:03", "2025-11-07T11:03:00+04:00"),
+        ("07 November 2025 at 11:03", "2025-11-07T11:03:00+04:00"),
+        ("07 November 2025 / 11:03", "2025-11-07T11:03:00+04:00"),
+        ("11:03 07.11.2025", "2025-11-07T11:03:00+04:00"),
+        ("07.11.2025 11:03", "2025-11-07T11:03:00+04:00"),
+        ("11:03 07 November 2025", "2025-11-07T11:03:00+04:00"),
+        ("25 июня 2026 17:24", "2026-06-25T17:24:00+04:00"),
+        ("1 Января 2026 00:05", "2026-01-01T00:05:00+04:00"),
+        ("25 Июня 2026, 17:24", "2026-06-25T17:24:00+04:00"),
+        ("25 Июня 2026 в 17:24", "2026-06-25T17:24:00+04:00"),
+        ("25 июн. 2026 17:24", "2026-06-25T17:24:00+04:00"),
+        ("3 сент 2026 17:24", "2026-09-03T17:24:00+04:00"),
+        ("17:24 25 Июня 2026", "2026-06-25T17:24:00+04:00"),
+        ("17:24, 25.06.2026", "2026-06-25T17:24:00+04:00"),
     ],
 )
 def test_published_at_is_baku_time_with_offset(raw: str, expected: str) -> None:
@@ -109,6 +128,11 @@ def test_published_at_is_baku_time_with_offset(raw: str, expected: str) -> None:
         "07 November 2025 11:03 +25:00",
         "x" * 100 + " 07 November 2025 11:03",
         "2025-11-07T11:03:00+04:00 " + "x" * 100,
+        # a day named relative to today is never completed
+        "Today 11:03",
+        "Сегодня, 17:24",
+        "Вчера в 17:24",
+        "25 Июня 17:24",
     ],
 )
 def test_published_at_unreadable_is_none(raw: str) -> None:
@@ -136,7 +160,20 @@ def test_every_time_read_can_be_compared_with_since() -> None:
         ("By Orkhan Amashov, Caliber.Az", "Orkhan Amashov"),
         ("By Orkhan Amashov and Leyla Mammadova, Caliber.Az", "Orkhan Amashov and Leyla Mammadova"),
         ("By Ali bin Hassan", "Ali bin Hassan"),
-        ("BY AGHAKAZIM GULIYEV", "AGHAKAZIM GULIYEV"),
+        ("BY AGHAKAZIM GULIYEV", "AGHAKAZIM GULIYEV"),  # the name as printed
+        ("By Leyla Mammadova and Orkhan Amashov", "Leyla Mammadova and Orkhan Amashov"),
+        ("By Leyla Mammadova & Orkhan Amashov", "Leyla Mammadova & Orkhan Amashov"),
+        ("Written by Leyla Mammadova", "Leyla Mammadova"),
+        ("Author: Leyla Mammadova", "Leyla Mammadova"),
+        ("By Mirza-Ali O'Neil", "Mirza-Ali O'Neil"),
+        ("By Mirza-Ali O’Neil.", "Mirza-Ali O’Neil"),
+        ("By \u00dclviyy\u0259 \u018fliyeva", "\u00dclviyy\u0259 \u018fliyeva"),
+        ("By \u015eahin A\u011fayev", "\u015eahin A\u011fayev"),
+        ("By Nigar Hasanova for Caliber.Az", "Nigar Hasanova"),
+        ("By 2030, the country will double its exports.", None),
+        ("By the way, nobody asked.", None),
+        ("Written by hand", None),
+        ("Author: unknown", None),
         ("By Caliber.Az", None),
         ("Caliber.Az", None),
         ("By the way, the talks failed.", None),
@@ -174,6 +211,34 @@ def test_author_from_byline(raw: str, expected: str | None) -> None:
             ["The New York Times"],
         ),
         ("Caliber.Az reports with reference to Anadolu Agency.", ["Anadolu Agency"]),
+        ("It fell, Caliber.Az informs, citing TASS.", ["TASS"]),
+        ("It fell, Caliber.az reports, citing \u201cKommersant\u201d.", ["Kommersant"]),
+        (
+            "It fell, Caliber.Az reports, citing the Financial Times, Bloomberg and The Guardian.",
+            ["the Financial Times", "Bloomberg", "The Guardian"],
+        ),
+        # two attribution sentences in one paragraph: both, in order
+        (
+            "It fell, Caliber.Az reports, citing Reuters. It rose, Caliber.Az reports, citing AFP.",
+            ["Reuters", "AFP"],
+        ),
+        # no outlet named: unnamed sources and media in general are no outlet
+        ("It fell, Caliber.Az reports, citing sources in the ministry.", []),
+        ("It fell, Caliber.Az reports, citing its own sources.", []),
+        ("It fell, Caliber.Az reports, citing foreign media.", []),
+        ("It fell, Caliber.Az reports, citing Western media and Reuters.", ["Reuters"]),
+        # what a named source said is cited by its name
+        (
+            "It fell, Caliber.Az reports, citing a statement from the Ministry of Defence.",
+            ["the Ministry of Defence"],
+        ),
+        (
+            "It fell, Caliber.Az reports, citing the Ministry of Defence.",
+            ["the Ministry of Defence"],
+        ),
+        ("It fell, Caliber.Az reports, citing a report by Politico.", ["Politico"]),
+        ("It fell, Caliber.Az reports, citing The Guardian's sources.", ["The Guardian"]),
+        ("It fell, Caliber.Az reports, citing Al Jazeera\u2019s correspondent.", ["Al Jazeera"]),
         ("The mayor spoke to reporters on Friday.", []),
     ],
 )
@@ -209,6 +274,9 @@ def test_cited_outlets(raw: str, expected: list[str]) -> None:
         ("", None),
         ("Views: -5", None),
         ("Views: 1.2", None),
+        ("Views: \u2014", None),
+        ("VIEWS: 1,234", 1234),
+        ("Views: 1 234 567", 1_234_567),
         ("Views: 12.34", None),
         ("Views: 1 2", None),
         ("Views: 96 (today)", None),
@@ -302,6 +370,7 @@ def test_russian_date_that_is_no_date_is_none(raw: str) -> None:
         ("Просмотров: 12\u00a0345", 12345),
         ("ПРОСМОТРОВ: 2,047", 2047),
         ("Просмотров: 1 048 576", 1048576),
+        ("Просмотров 1 234", 1234),
         ("Просмотров:", None),
     ],
 )
@@ -314,6 +383,15 @@ def test_russian_views_count(raw: str, expected: int | None) -> None:
     [
         ("Цены выросли, сообщает Caliber.Az со ссылкой на ТАСС.", ["ТАСС"]),
         ("Об этом сообщает Caliber.Az со ссылкой на РИА Новости.", ["РИА Новости"]),
+        ("Об этом сообщает Caliber.az со ссылкой на «Коммерсантъ».", ["Коммерсантъ"]),
+        ("Об этом сообщает Caliber.Az со ссылкой на источники в министерстве.", []),
+        ("Об этом сообщает Caliber.Az со ссылкой на собственные источники.", []),
+        ("Об этом сообщает Caliber.Az со ссылкой на западные СМИ и ТАСС.", ["ТАСС"]),
+        (
+            "Цены выросли, сообщает Caliber.Az со ссылкой на ТАСС. "
+            "Об этом сообщает Caliber.Az со ссылкой на Reuters.",
+            ["ТАСС", "Reuters"],
+        ),
         ("Об этом сообщает Caliber.Az со ссылкой на Reuters и Euronews.", ["Reuters", "Euronews"]),
         (
             "Лагеря переполнены, сообщает Caliber.Az со ссылкой на Al Jazeera, BBC и AFP.",
