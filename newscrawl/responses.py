@@ -9,6 +9,7 @@ from scrapy import Request
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
+from w3lib.encoding import html_body_declared_encoding
 
 from newscrawl.middlewares import OffsiteRefusedError
 
@@ -39,6 +40,7 @@ FAILURE_KINDS = {
     "truncated": "the page was cut short and nothing usable came with it",
     "offsite": "a request or redirect to another scheme, host or port than base_url",
     "robots_forbidden": "robots.txt forbids the page",
+    "redirect_loop": "more redirects in a row than REDIRECT_MAX_TIMES (a loop)",
     "other": "anything else (the log line names the error)",
 }
 
@@ -90,7 +92,14 @@ def link_kind(error: BaseException) -> str:
     rules = (
         ("offsite", isinstance(error, OffsiteRefusedError)),
         ("robots_forbidden", "IgnoreRequest" in names and "robots.txt" in str(error)),
-        ("too_large", bool(names & TOO_LARGE_ERRORS)),
+        # REDIRECT_MAX_TIMES reached, and a body over DOWNLOAD_MAXSIZE once decompressed: Scrapy
+        # says both only in an IgnoreRequest's message.
+        ("redirect_loop", "IgnoreRequest" in names and "max redirections" in str(error)),
+        (
+            "too_large",
+            bool(names & TOO_LARGE_ERRORS)
+            or ("IgnoreRequest" in names and "DOWNLOAD_MAXSIZE" in str(error)),
+        ),
         ("dns", bool(names & DNS_ERRORS)),
         ("tls", bool(names & TLS_ERRORS) or module in TLS_MODULES),
         ("timeout", any("Timeout" in name or "TimedOut" in name for name in names)),
@@ -174,3 +183,39 @@ def failed_url(failure: Failure) -> str:
     """The URL the spider asked for (before any redirect) of a failed request."""
     request: Request = failure.request  # type: ignore[attr-defined]
     return str(request.meta.get("redirect_urls", [request.url])[0])
+
+
+def better_encoding(body: bytes, used: str, text: str) -> str | None:
+    """The encoding the page's bytes are really in, when the one used to read them (the HTTP
+    charset) contradicts them; ``None`` when it does not.
+
+    Bytes that read without error as UTF-8 are UTF-8 when they hold non-ASCII characters (text in
+    another charset almost never forms valid UTF-8); text that came out with U+FFFD is read again
+    in the charset the page itself declares, if that reads without error.
+
+    >>> body = "Moscow’s biggest".encode()
+    >>> better_encoding(body, "cp1252", body.decode("cp1252")), better_encoding(body, "utf-8", "")
+    ('utf-8', None)
+    >>> cyrillic = '<meta charset="windows-1251">Мир'.encode("cp1251")
+    >>> better_encoding(cyrillic, "utf-8", cyrillic.decode("utf-8", "replace"))
+    'cp1251'
+    >>> better_encoding("café".encode("cp1252"), "cp1252", "café") is None
+    True
+    """
+    candidates = []
+    if used.replace("_", "-").lower() not in ("utf-8", "utf8"):
+        candidates.append("utf-8")
+    if "\ufffd" in text:
+        declared = html_body_declared_encoding(body)
+        if declared is not None:
+            candidates.append(declared)
+    for encoding in candidates:
+        if encoding == used:
+            continue
+        try:
+            decoded = body.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if decoded != text:
+            return encoding
+    return None

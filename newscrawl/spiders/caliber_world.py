@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -10,11 +9,10 @@ from urllib.parse import urldefrag, urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.utils.response import get_meta_refresh
 from twisted.python.failure import Failure
-from w3lib.encoding import html_body_declared_encoding
 
 from newscrawl import STATS, alarms, config
 from newscrawl.arguments import CrawlArguments
@@ -23,7 +21,6 @@ from newscrawl.dataset import Dataset
 from newscrawl.editions import EDITIONS
 from newscrawl.items import Article
 from newscrawl.loaders import build_article
-from newscrawl.middlewares import OffsiteRefusedError
 from newscrawl.paging import (
     LISTING_CEILING,
     PAGING_REPEATS,
@@ -35,7 +32,7 @@ from newscrawl.paging import (
 from newscrawl.parsers import Listing, parse_article, parse_section_listing
 from newscrawl.parsers import parse_listing as parse_cards
 from newscrawl.processors import parse_site_datetime, views_count
-from newscrawl.responses import failed_url, failure_kind, is_html
+from newscrawl.responses import better_encoding, failed_url, failure_kind, is_html
 from newscrawl.revisits import ViewsHistoryPipeline
 from newscrawl.selectors import DEFAULT, Selectors
 from newscrawl.site import SiteScheme
@@ -48,68 +45,11 @@ OPTIONAL_FIELDS = ("author", "views", "image_url")
 GONE_FOR_GOOD = frozenset({"http_404", "http_410"})
 # The close reason of a paused crawl (Ctrl-C, SIGTERM): JOBDIR resumes it.
 PAUSED = "shutdown"
-# The close reason of a crawl started with a setting that cannot be used.
-
-
-class _DecompressionFilter(logging.Filter):
-    """Drops Scrapy's warning about a body that grew past DOWNLOAD_MAXSIZE when decompressed:
-    the spider logs that failure once itself (``Article page failed (too_large): <url>``)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "during decompression" not in record.getMessage()
 
 
 def utc_now() -> str:
     """The current time in UTC, ISO 8601 with ``Z``."""
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def request_failure_kind(failure: Failure) -> str:
-    """``failure_kind``, plus what only the spider sees in Scrapy's ``IgnoreRequest``: a redirect
-    loop (``REDIRECT_MAX_TIMES`` reached) and a body too large once decompressed."""
-    error = failure.value
-    if isinstance(error, IgnoreRequest) and not isinstance(error, OffsiteRefusedError):
-        if "max redirections" in str(error):
-            return "redirect_loop"
-        if "DOWNLOAD_MAXSIZE" in str(error) and "decompression" in str(error):
-            return "too_large"
-    return failure_kind(failure)
-
-
-def better_encoding(body: bytes, used: str, text: str) -> str | None:
-    """The encoding the page's bytes are really in, when the one used to read them (the HTTP
-    charset) contradicts them; ``None`` when it does not.
-
-    Bytes that read without error as UTF-8 are UTF-8 when they hold non-ASCII characters (text in
-    another charset almost never forms valid UTF-8); text that came out with U+FFFD is read again
-    in the charset the page itself declares, if that reads without error.
-
-    >>> body = "Moscow’s biggest".encode()
-    >>> better_encoding(body, "cp1252", body.decode("cp1252")), better_encoding(body, "utf-8", "")
-    ('utf-8', None)
-    >>> cyrillic = '<meta charset="windows-1251">Мир'.encode("cp1251")
-    >>> better_encoding(cyrillic, "utf-8", cyrillic.decode("utf-8", "replace"))
-    'cp1251'
-    >>> better_encoding("café".encode("cp1252"), "cp1252", "café") is None
-    True
-    """
-    candidates = []
-    if used.replace("_", "-").lower() not in ("utf-8", "utf8"):
-        candidates.append("utf-8")
-    if "\ufffd" in text:
-        declared = html_body_declared_encoding(body)
-        if declared is not None:
-            candidates.append(declared)
-    for encoding in candidates:
-        if encoding == used:
-            continue
-        try:
-            decoded = body.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        if decoded != text:
-            return encoding
-    return None
 
 
 class CaliberWorldSpider(scrapy.Spider):
@@ -153,9 +93,6 @@ class CaliberWorldSpider(scrapy.Spider):
             spider.max_listing_pages = config.MAX_LISTING_PAGES.read(crawler.settings)
             spider.selectors = Selectors.from_settings(crawler.settings)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
-        decompression = logging.getLogger("scrapy.downloadermiddlewares.httpcompression")
-        if not any(isinstance(f, _DecompressionFilter) for f in decompression.filters):
-            decompression.addFilter(_DecompressionFilter())
         return spider
 
     def count(self, key: str, value: int = 1) -> None:
@@ -506,7 +443,7 @@ class CaliberWorldSpider(scrapy.Spider):
         if not self.of_this_walk(request):
             return
         page, side = request.cb_kwargs["page"], request.meta.get("side", False)
-        kind = request_failure_kind(failure)
+        kind = failure_kind(failure)
         url = failed_url(failure)
         if kind == "http_404" and page >= 2 and not side:
             # Past page 1, "not found" is how many sites end a section: not a failure.
@@ -692,7 +629,7 @@ class CaliberWorldSpider(scrapy.Spider):
                 self.dataset.index.add(slug)
 
     def article_failed(self, failure: Failure) -> None:
-        kind = request_failure_kind(failure)
+        kind = failure_kind(failure)
         request: scrapy.Request = failure.request  # type: ignore[attr-defined]
         slug = request.cb_kwargs["slug"]
         self.count(f"errors/article_{kind}")
