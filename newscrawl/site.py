@@ -68,17 +68,17 @@ class SiteScheme:
 
         Raises ``BadArgumentError`` for a paging setting that cannot be used.
         """
-        # Imported here: newscrawl.arguments imports this module.
-        from newscrawl.arguments import parse_page_param, parse_page_url  # noqa: PLC0415
+        # Imported here: newscrawl.config imports (through the parsers) this module.
+        from newscrawl import config  # noqa: PLC0415
 
-        parse_page_param(settings.get("CALIBER_PAGE_PARAM"))
+        config.PAGE_PARAM.read(settings)  # retired: any value is refused
         own = cls.for_edition(base_url, edition)
         return replace(
             own,
-            section_path=settings.get("CALIBER_SECTION_PATH") or own.section_path,
-            section_label=settings.get("CALIBER_SECTION_LABEL") or own.section_label,
-            page_url=parse_page_url(settings.get("CALIBER_PAGE_URL") or PAGE_URL),
-            article_path_re=settings.get("CALIBER_ARTICLE_PATH_RE") or own.article_path_re,
+            section_path=config.SECTION_PATH.read(settings) or own.section_path,
+            section_label=config.SECTION_LABEL.read(settings) or own.section_label,
+            page_url=config.PAGE_URL.read(settings),
+            article_path_re=config.ARTICLE_PATH_RE.read(settings) or own.article_path_re,
         )
 
     @property

@@ -120,7 +120,7 @@ class CaliberWorldSpider(scrapy.Spider):
         else:
             yield self.listing_request(1)
         owed = dict(self.dataset.owed) if self.dataset is not None else {}
-        limit = self.settings.getint("CALIBER_OWED_MAX_RUNS", 5)
+        limit = config.OWED_MAX_RUNS.read(self.settings)
         for slug, tries in sorted(owed.items()):
             if tries >= limit and self.dataset is not None:
                 self.dataset.give_up(slug)
@@ -388,10 +388,10 @@ class CaliberWorldSpider(scrapy.Spider):
         # Stopping at stored pages is safe only if the last run left no hole further down.
         may_stop_stale = self.dataset is not None and self.dataset.walked
         reached_end = False
-        stale_to_stop = self.settings.getint("CALIBER_STALE_PAGES_TO_STOP", 2)
+        stale_to_stop = config.STALE_PAGES_TO_STOP.read(self.settings)
         if self.args.max_pages is not None and page >= self.args.max_pages:
             stop = "max_pages reached"
-        elif walk.empty_pages >= self.settings.getint("CALIBER_EMPTY_PAGES_TO_STOP", 2):
+        elif walk.empty_pages >= config.EMPTY_PAGES_TO_STOP.read(self.settings):
             stop = f"no section cards on the last {walk.empty_pages} pages"
             reached_end = True
         elif 0 < stale_to_stop <= walk.stale_pages:
@@ -499,7 +499,7 @@ class CaliberWorldSpider(scrapy.Spider):
             self.crawler.signals.send_catch_log(
                 signal=alarms.page_failed, response=response, reason="; ".join(problems)
             )
-        if len(missing) >= self.settings.getint("CALIBER_REFUSE_MISSING_REQUIRED", 2):
+        if len(missing) >= config.REFUSE_MISSING_REQUIRED.read(self.settings):
             self.count("items_refused")
             self.logger.warning("Article refused (%s): %s", "; ".join(problems), response.url)
             self.owe(slug)
