@@ -14,6 +14,7 @@ from benchmarks.report import Row, ratio_met
 from newscrawl.loaders import build_article
 from newscrawl.parsers import parse_article
 from newscrawl.replica.generate import make_articles, render_article
+from newscrawl.responses import page_selector
 from newscrawl.spiders.caliber_world import utc_now
 
 TARGET = 0.30
@@ -30,9 +31,10 @@ def make_pages(count: int, seed: int = 42) -> list[Page]:
 
 
 def project(page: Page) -> Any:
+    """What the spider does with an article page's text: tree, parse, load."""
     url, slug, html = page
     return build_article(
-        parse_article(Selector(text=html)), url=url, slug=slug, crawled_at=utc_now()
+        parse_article(page_selector(html, url)), url=url, slug=slug, crawled_at=utc_now()
     )
 
 

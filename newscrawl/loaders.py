@@ -51,7 +51,7 @@ class ArticleLoader(ItemLoader):
     published_at_in = MapCompose(published_at)
     author_in = MapCompose(author_from_byline)
     # Paragraph lists are normalised as one value each (Compose): a MapCompose call per paragraph
-    # cost more than the normaliser. The parser's paragraphs are already whitespace-collapsed.
+    # cost more than the normaliser. The sources are read off the body once it is clean.
     cited_sources_in = Compose(_cited_in)
     cited_sources_out = unique
     views_in = MapCompose(views_count)
@@ -94,9 +94,9 @@ def build_article(
     loader.add_value("headline", page.headline)
     loader.add_value("published_at", page.published)
     loader.add_value("author", page.byline)
-    loader.add_value("cited_sources", page.paragraphs)
-    loader.add_value("views", page.views)
     loader.add_value("body", page.paragraphs)
+    loader.add_value("cited_sources", loader.get_collected_values("body"))
+    loader.add_value("views", page.views)
     loader.add_value("image_url", page.cover_style)
     article: Article = loader.load_item()
     # What the crawler itself knows needs no normaliser: set it, not through the loader's

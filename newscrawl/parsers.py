@@ -78,7 +78,8 @@ class Listing:
 
 @dataclass
 class ArticlePage:
-    """Raw text of an article page's parts, before normalisation."""
+    """Raw text of an article page's parts, before normalisation (``paragraphs`` as written:
+    blank ones and repeats are the loader's to drop)."""
 
     headline: str | None = None
     published: str | None = None
@@ -388,23 +389,21 @@ def _body_blocks(
 def _split_trailer(paragraphs: list[list[str]]) -> tuple[list[str], str | None, str | None]:
     """Take the byline, signature and views lines off the end of the body paragraphs.
 
-    Returns the body paragraphs (lines joined, empty ones dropped, one printed twice in a row
-    read once), the byline and the views.
+    Returns the body paragraphs (each one's lines joined, as written: the loader cleans them),
+    the byline and the views. Only the lines read off the end are cleaned here.
 
-    >>> _split_trailer([["One"], ["One"], ["\xa0"], ["Two"], ["By Ann Lee", "Caliber.Az"]])
-    (['One', 'Two'], 'By Ann Lee', None)
+    >>> _split_trailer([["One"], ["\xa0"], ["Two "], ["By Ann Lee", "Caliber.Az"], [" "]])
+    (['One', '\xa0', 'Two '], 'By Ann Lee', None)
     """
-    lines = [
-        (index, text)
-        for index, para in enumerate(paragraphs)
-        for text in map(clean_text, para)
-        if text is not None
-    ]
     byline: str | None = None
     views: str | None = None
-    while lines:
-        last = lines[-1][1]
-        if is_signature(last):
+    while paragraphs:
+        lines = paragraphs[-1]
+        if not lines:
+            paragraphs.pop()
+            continue
+        last = clean_text(lines[-1])
+        if last is None or is_signature(last):
             pass
         elif views is None and is_views_line(last):
             views = last
@@ -413,15 +412,7 @@ def _split_trailer(paragraphs: list[list[str]]) -> tuple[list[str], str | None, 
         else:
             break
         lines.pop()
-    body: dict[int, list[str]] = {}
-    for index, text in lines:
-        body.setdefault(index, []).append(text)
-    paragraphs_read: list[str] = []
-    for para in body.values():
-        text = " ".join(para)
-        if not paragraphs_read or paragraphs_read[-1] != text:
-            paragraphs_read.append(text)
-    return paragraphs_read, byline, views
+    return [" ".join(lines) for lines in paragraphs], byline, views
 
 
 def _as_byline(text: str | None) -> str | None:

@@ -17,6 +17,7 @@ import urllib.request
 import urllib.robotparser
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -30,6 +31,7 @@ from newscrawl.loaders import build_article
 from newscrawl.middlewares import same_origin, user_agent
 from newscrawl.parsers import ListedArticle, parse_article, parse_section_listing
 from newscrawl.processors import clean_text
+from newscrawl.responses import page_selector
 from newscrawl.selectors import DEFAULT, Selectors
 from newscrawl.site import SiteScheme, page_url
 
@@ -82,6 +84,11 @@ class Fetched:
     def ok(self) -> bool:
         """A whole 200 answer."""
         return self.status == 200 and self.error is None
+
+    @cached_property
+    def selector(self) -> Selector:
+        """The page as the crawl's parsers read it (an empty page when the answer was not HTML)."""
+        return page_selector(self.response.text if self.response is not None else "", self.url)
 
 
 @dataclass
@@ -521,7 +528,7 @@ class Probe:
         page = _Page(url, fetched)
         if fetched.response is not None and fetched.ok:
             listing = parse_section_listing(
-                fetched.response.selector, self.scheme, fetched.url, self.selectors
+                fetched.selector, self.scheme, fetched.url, self.selectors
             )
             page.articles, page.cards = listing.articles, listing.cards
         return page
@@ -529,7 +536,7 @@ class Probe:
     def describe(self, page: _Page) -> str:
         if page.fetched.response is None or not page.fetched.ok:
             return f"{page.url}: {page.fetched.error or page.fetched.status}"
-        counts = count_matches(page.fetched.response.selector, self.selectors, LISTING_SELECTORS)
+        counts = count_matches(page.fetched.selector, self.selectors, LISTING_SELECTORS)
         per = ", ".join(f"{name} {count}" for name, count in counts.items())
         return (
             f"{page.url}: {page.fetched.status}, {page.cards} cards, {len(page.articles)}"
@@ -686,7 +693,7 @@ class Probe:
         if fetched.response is None or not fetched.ok:
             self.report.add("article page", False, f"{url}: {fetched.error or fetched.status}")
             return False
-        sel = fetched.response.selector
+        sel = fetched.selector
         counts = count_matches(sel, self.selectors, ARTICLE_SELECTORS)
         self.report.add(
             "article selectors",

@@ -523,12 +523,18 @@ def absolute_url(value: str, base: str) -> str | None:
 
 
 def clean_paragraphs(values: Iterable[str]) -> list[str]:
-    """Each paragraph through ``clean_text``, the empty ones dropped.
+    """Each paragraph through ``clean_text``, the empty ones dropped, and one a page prints twice
+    in a row read once.
 
-    >>> clean_paragraphs([" Talks\\u00a0 resumed. ", "", " ", "More."])
+    >>> clean_paragraphs([" Talks\\u00a0 resumed. ", "", " ", "Talks resumed.", "More."])
     ['Talks resumed.', 'More.']
     """
-    return [text for value in values if (text := clean_text(value)) is not None]
+    cleaned: list[str] = []
+    for value in values:
+        text = clean_text(value)
+        if text is not None and (not cleaned or cleaned[-1] != text):
+            cleaned.append(text)
+    return cleaned
 
 
 def cited_in(paragraphs: Iterable[str], edition: str = DEFAULT_EDITION) -> list[str]:

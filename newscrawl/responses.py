@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TypeGuard
 
+from lxml import etree
+from parsel import Selector
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -12,6 +14,10 @@ from twisted.python.failure import Failure
 from w3lib.encoding import html_body_declared_encoding
 
 from newscrawl.middlewares import OffsiteRefusedError
+
+#: lxml's own HTML parser, as parsel configures it (``huge_tree``: any depth a page nests to).
+#: parsel's default, lxml.html's, calls back into Python for every element the parsers touch.
+_HTML_PARSER = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
 
 # Failures that will not mend by asking again: the article is gone or forbidden, or refused by
 # the crawler's own rules (a page over DOWNLOAD_MAXSIZE, e.g. a gzip bomb, is not fetched again).
@@ -219,3 +225,19 @@ def better_encoding(body: bytes, used: str, text: str) -> str | None:
         if decoded != text:
             return encoding
     return None
+
+
+def page_selector(text: str, url: str | None = None) -> Selector:
+    """A page's HTML as the ``parsel.Selector`` the parsers read, built as parsel builds one
+    (NULs dropped, an empty page an empty ``<html>``) with lxml's own HTML parser.
+
+    >>> page_selector("<p>Caliber" + chr(0) + ".Az</p>").css("p::text").get()
+    'Caliber.Az'
+    >>> page_selector("  ").xpath("name(/*)").get()
+    'html'
+    """
+    body = text.strip().replace("\x00", "").encode() or b"<html/>"
+    root = etree.fromstring(body, parser=_HTML_PARSER, base_url=url)
+    if root is None:  # nothing but a comment or a doctype
+        root = etree.fromstring(b"<html/>", parser=_HTML_PARSER, base_url=url)
+    return Selector(root=root, type="html")

@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from parsel import Selector
-
 from newscrawl.editions import EDITIONS
 from newscrawl.loaders import build_article
 from newscrawl.parsers import parse_article, parse_section_listing
+from newscrawl.responses import page_selector
 from newscrawl.site import SiteScheme
 
 TESTS = Path(__file__).parent
@@ -81,7 +80,7 @@ def extract_article(html: str, url: str) -> dict[str, Any]:
     slug = scheme.article_slug(url, url)
     assert slug is not None, url
     article = build_article(
-        parse_article(Selector(text=html)),
+        parse_article(page_selector(html)),
         url=url,
         slug=slug,
         crawled_at="not compared",
@@ -94,5 +93,5 @@ def extract_article(html: str, url: str) -> dict[str, Any]:
 
 def extract_listing(html: str, page_url: str) -> dict[str, Any]:
     """What the crawler makes of a listing page at ``page_url``."""
-    listing = parse_section_listing(Selector(text=html), scheme_of(page_url), page_url)
+    listing = parse_section_listing(page_selector(html), scheme_of(page_url), page_url)
     return {"page_url": page_url, **dataclasses.asdict(listing)}

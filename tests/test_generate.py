@@ -7,8 +7,6 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from parsel import Selector
-
 from newscrawl.loaders import build_article
 from newscrawl.parsers import parse_article, parse_section_listing
 from newscrawl.replica import DirectorySite
@@ -19,6 +17,7 @@ from newscrawl.replica.generate import (
     render_article,
     write_site,
 )
+from newscrawl.responses import page_selector
 from tests.conftest import LIVE
 
 PAGE_1 = "https://caliber.az/en/category/world"
@@ -31,7 +30,7 @@ def crawl_site(root: Path) -> list[str]:
     for page in range(1, 1000):
         response = site.resolve("/en/category/world", {"page": [str(page)]})
         assert response.status == 200
-        listing = parse_section_listing(Selector(text=response.body.decode()), LIVE, PAGE_1)
+        listing = parse_section_listing(page_selector(response.body.decode()), LIVE, PAGE_1)
         if not listing.articles:
             return slugs
         assert listing.other_section == (len(listing.articles) > 5)
@@ -47,7 +46,7 @@ def test_generated_pages_give_their_expected_items() -> None:
         assert 13_000 < len(page.encode()) < 27_000
         url = f"https://caliber.az/en/post/{article.slug}"
         item = build_article(
-            parse_article(Selector(text=page)), url=url, slug=article.slug, crawled_at="-"
+            parse_article(page_selector(page)), url=url, slug=article.slug, crawled_at="-"
         )
         record = dataclasses.asdict(item)
         del record["crawled_at"]

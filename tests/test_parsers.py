@@ -4,6 +4,7 @@ page we have, with the defaults and with overrides; and pages built to break the
 from __future__ import annotations
 
 import dataclasses
+import random
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -16,9 +17,10 @@ from scrapy.http import HtmlResponse
 
 from newscrawl import parsers
 from newscrawl.loaders import build_article
-from newscrawl.processors import published_at
+from newscrawl.processors import clean_paragraphs, clean_text, published_at
 from newscrawl.replica.faults import REDESIGN_RENAMES
 from newscrawl.replica.generate import make_articles, render_article, render_listing
+from newscrawl.responses import page_selector
 from newscrawl.selectors import DEFAULT, DEFAULT_SELECTORS, Selectors
 from tests.conftest import LIVE, PAGES, REPLICA_SITE
 
@@ -323,31 +325,39 @@ TRICKY_ROOTS = [
 @pytest.mark.parametrize("table", list(TABLES), ids=str)
 @pytest.mark.parametrize("html", [*_pages(), *TRICKY_ROOTS])
 def test_parse_article_agrees_with_the_selectors(html: str, table: str) -> None:
-    sel = Selector(text=html)
+    sel = page_selector(html)
     selectors = TABLES[table]
-    assert parsers.parse_article(sel, selectors) == parse_article_by_css(sel, DEFAULT)
+    assert _as_loaded(parsers.parse_article(sel, selectors)) == _as_loaded(
+        parse_article_by_css(sel, DEFAULT)
+    )
+
+
+def _as_loaded(page: parsers.ArticlePage) -> parsers.ArticlePage:
+    """The page with its paragraphs as the loader writes them (blank lines between paragraphs
+    are read differently by the two ways and written the same)."""
+    return dataclasses.replace(page, paragraphs=clean_paragraphs(page.paragraphs))
 
 
 @pytest.mark.parametrize("table", list(TABLES), ids=str)
 @pytest.mark.parametrize("html", _listing_pages())
 def test_parse_listing_agrees_with_the_selectors(html: str, table: str) -> None:
-    sel = Selector(text=html)
+    sel = page_selector(html)
     assert parsers.parse_listing(sel, TABLES[table]) == parse_listing_by_css(sel, DEFAULT)
 
 
 def test_parse_article_reads_below_the_selector_it_is_given() -> None:
     html = '<div class="post"><h1 class="post_title">Out</h1></div><section><div class="x  post">'
     html += '<h1 class="post_title">In</h1></div></section>'
-    inner = Selector(text=html).css("section")[0]
+    inner = page_selector(html).css("section")[0]
     assert parsers.parse_article(inner) == parse_article_by_css(inner, DEFAULT)
     assert parsers.parse_article(inner).headline == "In"
 
 
 def _parse_all(selectors: Selectors) -> tuple[object, ...]:
     return (
-        parsers.parse_article(Selector(text=KITCHEN_SINK), selectors),
-        parsers.parse_article(Selector(text=META_ONLY), selectors),
-        parsers.parse_listing(Selector(text=LISTING_SINK), selectors),
+        parsers.parse_article(page_selector(KITCHEN_SINK), selectors),
+        parsers.parse_article(page_selector(META_ONLY), selectors),
+        parsers.parse_listing(page_selector(LISTING_SINK), selectors),
     )
 
 
@@ -372,7 +382,7 @@ def test_no_class_name_of_the_table_is_spelt_in_the_parsers() -> None:
 
 def test_the_kitchen_sink_pages_as_items() -> None:
     item = build_article(
-        parsers.parse_article(Selector(text=KITCHEN_SINK)),
+        parsers.parse_article(page_selector(KITCHEN_SINK)),
         url="https://caliber.az/en/post/s",
         slug="s",
         crawled_at="-",
@@ -385,12 +395,12 @@ def test_the_kitchen_sink_pages_as_items() -> None:
         "https://caliber.az/media/a.webp",
     )
     assert item.body == "First paragraph.\n\nSecond paragraph."
-    meta = parsers.parse_article(Selector(text=META_ONLY))
+    meta = parsers.parse_article(page_selector(META_ONLY))
     assert (meta.headline, published_at(meta.published or "")) == (
         "Meta headline",
         "2025-11-07T11:03:00+04:00",
     )
-    cards = parsers.parse_listing(Selector(text=LISTING_SINK))
+    cards = parsers.parse_listing(page_selector(LISTING_SINK))
     assert [(c.href, c.title) for c in cards] == [
         ("/en/post/main", "Title main"),
         ("/en/post/no-title", None),
@@ -424,7 +434,7 @@ def _redesign(html: str) -> str:
 
 def _item(html: str, slug: str, selectors: Selectors = DEFAULT) -> dict[str, object]:
     article = build_article(
-        parsers.parse_article(Selector(text=html), selectors),
+        parsers.parse_article(page_selector(html), selectors),
         url=f"https://caliber.az/en/post/{slug}",
         slug=slug,
         crawled_at="-",
@@ -450,8 +460,8 @@ def test_a_redesigned_listing_is_read_right_through_overrides() -> None:
     page_url = "https://caliber.az/en/category/world"
     for page in sorted((REPLICA_SITE / "en" / "category" / "world").glob("page-*.html")):
         html = page.read_text(encoding="utf-8")
-        original = parsers.parse_section_listing(Selector(text=html), LIVE, page_url)
-        redesigned = Selector(text=_redesign(html))
+        original = parsers.parse_section_listing(page_selector(html), LIVE, page_url)
+        redesigned = page_selector(_redesign(html))
         assert original.articles
         assert parsers.parse_section_listing(redesigned, LIVE, page_url).cards == 0
         repaired = parsers.parse_section_listing(
@@ -464,13 +474,13 @@ def test_a_redesigned_listing_is_read_right_through_overrides() -> None:
 
 
 def test_headline_br_is_a_space_and_a_split_time_is_read() -> None:
-    page = parsers.parse_article(Selector(text=SPLIT_PARTS))
+    page = parsers.parse_article(page_selector(SPLIT_PARTS))
     assert page.headline == "Two lines"
     assert published_at(page.published or "") == "2025-11-07T11:03:00+04:00"
 
 
 def test_tricky_body_paragraphs() -> None:
-    page = parsers.parse_article(Selector(text=TRICKY_BODY))
+    page = parsers.parse_article(page_selector(TRICKY_BODY))
     assert page.paragraphs == [
         "one",
         "kept: adsense is not ads",
@@ -490,13 +500,13 @@ def test_noscript_template_style_and_script_text_is_never_read() -> None:
         "</p><noscript><p>Enable JavaScript to read on.</p></noscript><template><p>T</p>"
         "</template><style>p{}</style><p>C</p></div></div>"
     )
-    page = parsers.parse_article(Selector(text=html))
+    page = parsers.parse_article(page_selector(html))
     assert (page.headline, page.paragraphs) == ("Headline", ["AB", "C"])
 
 
 def test_paragraphs_inside_a_hidden_ancestor_of_the_body_are_skipped() -> None:
     html = '<div class="share"><div class="post_body"><p>x</p></div></div>'
-    assert parsers.parse_article(Selector(text=html)).paragraphs == []
+    assert parsers.parse_article(page_selector(html)).paragraphs == []
 
 
 def test_an_author_element_names_the_author_with_or_without_by() -> None:
@@ -506,7 +516,7 @@ def test_an_author_element_names_the_author_with_or_without_by() -> None:
     ):
         html = f'<div class="post"><div class="post_body"><p>Text.</p></div>{element}</div>'
         article = build_article(
-            parsers.parse_article(Selector(text=html)), url="u", slug="s", crawled_at="t"
+            parsers.parse_article(page_selector(html)), url="u", slug="s", crawled_at="t"
         )
         assert article.author == "Nigar Hasanova"
 
@@ -520,7 +530,7 @@ def test_a_decoy_root_before_the_article_is_not_read() -> None:
         '<div class="post_time">07 November 2025 11:03</div><div class="post_body"><p>Real text.'
         '</p></div><div class="post_hits">Views: 5</div></div>'
     )
-    page = parsers.parse_article(Selector(text=html))
+    page = parsers.parse_article(page_selector(html))
     assert (page.headline, page.published, page.paragraphs, page.byline, page.views) == (
         "Real",
         "07 November 2025 11:03",
@@ -535,7 +545,7 @@ def test_a_views_sentence_ending_the_body_stays_in_the_body() -> None:
         '<div class="post"><div class="post_body"><p>Parties met.</p><p>Views differ sharply: 3 '
         "of the 5 parties backed it.</p><p>Views 1 234</p></div></div>"
     )
-    page = parsers.parse_article(Selector(text=html))
+    page = parsers.parse_article(page_selector(html))
     assert page.paragraphs == [
         "Parties met.",
         "Views differ sharply: 3 of the 5 parties backed it.",
@@ -576,7 +586,7 @@ def test_text_is_gathered_in_linear_time(size: int) -> None:
     """A paragraph of many small elements (old code: quadratic string building)."""
     count = size // len("<b>word</b> text ")
     html = '<div class="post"><div class="post_body"><p>' + "<b>word</b> text " * count
-    sel = Selector(text=html + "</p></div></div>")
+    sel = page_selector(html + "</p></div></div>")
     _within(2.0, lambda: parsers.parse_article(sel))
     assert parsers.parse_article(sel).paragraphs[0].count("word text") == count
 
@@ -608,7 +618,7 @@ def test_hostile_article_pages_give_an_item(name: str) -> None:
     response = HtmlResponse("https://caliber.az/en/post/x", body=HOSTILE_ARTICLES[name])
     started = time.process_time()
     article = build_article(
-        parsers.parse_article(response.selector),
+        parsers.parse_article(page_selector(response.text, response.url)),
         url=response.url,
         slug="x",
         crawled_at="2026-01-01T00:00:00Z",
@@ -651,7 +661,9 @@ def test_hostile_listing_pages_give_a_listing(name: str) -> None:
     body, articles = HOSTILE_LISTINGS[name]
     response = HtmlResponse("https://caliber.az/en/category/world", body=body)
     started = time.process_time()
-    listing = parsers.parse_section_listing(response.selector, LIVE, response.url)
+    listing = parsers.parse_section_listing(
+        page_selector(response.text, response.url), LIVE, response.url
+    )
     assert time.process_time() - started < 5.0  # a generous ceiling, not a benchmark
     assert len(listing.articles) == articles
 
@@ -659,15 +671,19 @@ def test_hostile_listing_pages_give_a_listing(name: str) -> None:
 def test_a_malformed_link_is_not_an_article_and_spares_the_others() -> None:
     body = _cards(1, "http://[oops/en/post/x") + _cards(2)
     listing = parsers.parse_section_listing(
-        Selector(text=body.decode()), LIVE, "https://caliber.az/"
+        page_selector(body.decode()), LIVE, "https://caliber.az/"
     )
     assert [a.slug for a in listing.articles] == ["a-0", "a-1"]
     assert listing.not_article == 1
 
 
 def _body(inner: str) -> list[str]:
+    """The body's paragraphs as written to the dataset."""
     html = f'<div class="post"><div class="post_body">{inner}</div></div>'
-    return parsers.parse_article(Selector(text=html)).paragraphs
+    article = build_article(
+        parsers.parse_article(page_selector(html)), url="u", slug="s", crawled_at="t"
+    )
+    return article.body.split("\n\n") if article.body else []
 
 
 @pytest.mark.parametrize(
@@ -722,5 +738,39 @@ def test_page_furniture_inside_an_unclosed_body_is_no_body_text() -> None:
         '<h2 class="float_block_title">Another story</h2></a></div>'
         "<footer><div>Any use of materials is allowed</div></footer>"
     )
-    page = parsers.parse_article(Selector(text=html))
+    page = parsers.parse_article(page_selector(html))
     assert (page.paragraphs, page.section, page.views) == (["One.", "Two."], "WORLD", "Views: 96")
+
+
+#: Pieces of body markup whose text needs cleaning: every kind of whitespace, invisible
+#: characters, line breaks, nested inline and block elements, trailer lines.
+_BODY_PIECES = [
+    "Talks", " resumed", "  ", "\n", "\t", "\r\n  ", "&nbsp;", "\u00a0", "\u200b", "\u2028",
+    "<br>", "<p>", "</p>", "<div>", "</div>", "<span>", "</span>", "<b> bold </b>", "<li>x</li>",
+    "By Ann Lee", "Views: 5", "Caliber.Az", "<!-- c -->", "Ünïcode’s",
+]  # fmt: skip
+
+
+def test_body_paragraphs_are_written_clean_and_once() -> None:
+    """Whatever markup the body's text sits in, each paragraph written is whitespace-collapsed,
+    trimmed, free of invisible characters, not empty and not the one before it again."""
+    rng = random.Random(11)
+    pages = [
+        f'<div class="post"><div class="post_body">{"".join(rng.choices(_BODY_PIECES, k=40))}'
+        for _ in range(300)
+    ]
+    pages += [body.decode("utf-8", "replace") for body in HOSTILE_ARTICLES.values()]
+    pages += [
+        path.read_text("utf-8")
+        for path in [*PAGES.glob("article-*.html"), *(REPLICA_SITE / "en" / "post").glob("*.html")]
+    ]
+    assert len(pages) > 320
+    written = 0
+    for html in pages:
+        page = parsers.parse_article(page_selector(html))
+        body = build_article(page, url="u", slug="s", crawled_at="t").body
+        paragraphs = body.split("\n\n") if body else []
+        for previous, paragraph in zip([None, *paragraphs], paragraphs, strict=False):
+            assert paragraph and clean_text(paragraph) == paragraph != previous, repr(paragraph)
+        written += len(paragraphs)
+    assert written > 1000

@@ -30,6 +30,7 @@ from newscrawl.processors import (
     title_case,
     views_count,
 )
+from newscrawl.responses import page_selector
 
 
 @pytest.mark.parametrize(
@@ -316,7 +317,7 @@ def test_a_count_out_of_range_loses_nothing_but_the_count() -> None:
         '</div><div class="post_hits">Views: ' + "9" * 5000 + "</div></div>"
     )
     article = build_article(
-        parse_article(Selector(text=html)), url="u", slug="s", crawled_at="2026-01-01T00:00:00Z"
+        parse_article(page_selector(html)), url="u", slug="s", crawled_at="2026-01-01T00:00:00Z"
     )
     assert (article.headline, article.body, article.views) == ("H", "Text.", None)
 
@@ -569,7 +570,7 @@ def test_a_lazy_or_broken_cover_is_null_and_the_article_kept(style: str) -> None
         '</div><div class="post_body"><p>Text.</p></div></div>'
     )
     article = build_article(
-        parse_article(Selector(text=html)),
+        parse_article(page_selector(html)),
         url="https://caliber.az/en/post/s",
         slug="s",
         crawled_at="2026-01-01T00:00:00Z",
@@ -579,7 +580,7 @@ def test_a_lazy_or_broken_cover_is_null_and_the_article_kept(style: str) -> None
 
 def test_loader_keeps_every_key_with_null_for_what_is_missing() -> None:
     article = build_article(
-        parse_article(Selector(text="<html><body><p>No article here</p></body></html>")),
+        parse_article(page_selector("<html><body><p>No article here</p></body></html>")),
         url="https://caliber.az/en/post/x",
         slug="x",
         crawled_at="2026-11-26T00:00:00Z",

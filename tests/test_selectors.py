@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from parsel import Selector
 from scrapy.settings import Settings
 
 from newscrawl.alarms import coverage_failures, selector_text
 from newscrawl.arguments import BadArgumentError
 from newscrawl.parsers import parse_section_listing
 from newscrawl.replica import RedesignedSite, ReplicaServer, default_site
+from newscrawl.responses import page_selector
 from newscrawl.selectors import (
     DEFAULT,
     DEFAULT_SELECTORS,
@@ -237,7 +237,7 @@ def test_simple_selectors_derived_for_python_and_libxml2_mean_what_the_css_means
     rng = random.Random(8)
     simple = 0
     for _ in range(300):
-        root = Selector(text=_random_page(rng)).root
+        root = page_selector(_random_page(rng)).root
         css = ", ".join(_random_compound(rng) for _ in range(rng.randint(1, 3)))
         rule = Rule.compile("X", css)
         expected = rule.xpath(root)
@@ -252,7 +252,7 @@ def test_simple_selectors_derived_for_python_and_libxml2_mean_what_the_css_means
 
 
 def test_complex_selectors_are_run_as_xpath() -> None:
-    root = Selector(text="<div class='post'><h1>a</h1><p><h1>b</h1></p></div>").root
+    root = page_selector("<div class='post'><h1>a</h1><p><h1>b</h1></p></div>").root
     rule = Rule.compile("X", "div.post > h1, p:not(.x) h1")
     assert rule.compounds is None
     assert [h.text for h in rule.select(root)] == ["a", "b"]
@@ -264,7 +264,7 @@ def test_first_is_the_first_of_the_selection_below_every_element() -> None:
     rng = random.Random(9)
     combinators = [" ", " > ", " + ", " ~ ", ", "]
     for _ in range(200):
-        root = Selector(text=_random_page(rng)).root
+        root = page_selector(_random_page(rng)).root
         css = _random_compound(rng)
         for _ in range(rng.randint(0, 2)):
             css += rng.choice(combinators) + _random_compound(rng)
@@ -284,7 +284,7 @@ def test_cards_nested_a_thousand_deep_are_each_read_by_their_own_parts() -> None
         '<div class="float_block_time">07 November 2025 11:03</div>'
     )
     cards = "".join(card.format(index) for index in range(1000)) + "</div>" * 1000
-    page = Selector(text=f"<html><body><main>{cards}</main></body></html>")
+    page = page_selector(f"<html><body><main>{cards}</main></body></html>")
     listing = parse_section_listing(
         page, SiteScheme("http://h"), "http://h/en/category/world", DEFAULT
     )

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 import scrapy
+from parsel import Selector
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
@@ -32,7 +33,13 @@ from newscrawl.paging import (
 from newscrawl.parsers import Listing, parse_article, parse_section_listing
 from newscrawl.parsers import parse_listing as parse_cards
 from newscrawl.processors import parse_site_datetime, views_count
-from newscrawl.responses import better_encoding, failed_url, failure_kind, is_html
+from newscrawl.responses import (
+    better_encoding,
+    failed_url,
+    failure_kind,
+    is_html,
+    page_selector,
+)
 from newscrawl.revisits import ViewsHistoryPipeline
 from newscrawl.selectors import DEFAULT, Selectors
 from newscrawl.site import SiteScheme
@@ -229,9 +236,8 @@ class CaliberWorldSpider(scrapy.Spider):
             self.count("listing_rechecked")
             yield self.listing_request(page, recheck=True, side=side)
             return
-        listing = parse_section_listing(
-            response.selector, self.scheme, response.url, self.selectors
-        )
+        sel = page_selector(response.text, response.url)
+        listing = parse_section_listing(sel, self.scheme, response.url, self.selectors)
         if cut:
             self.count("errors/listing_truncated")
             self.walk.listing_failures += 1
@@ -248,7 +254,7 @@ class CaliberWorldSpider(scrapy.Spider):
                 message=f"{self.selectors.describe('CARD')} matched nothing on page 1",
             )
             raise CloseSpider(alarms.DRIFT)
-        self.count_malformed(response, listing)
+        self.count_malformed(response, sel, listing)
         self.count("cards_other_section", listing.other_section)
         self.count("cards_not_article", listing.not_article)
         if listing.articles:
@@ -326,7 +332,7 @@ class CaliberWorldSpider(scrapy.Spider):
             requests.append(self.article_request(card.slug, card.category))
         return requests, stored
 
-    def count_malformed(self, response: TextResponse, listing: Listing) -> None:
+    def count_malformed(self, response: TextResponse, sel: Selector, listing: Listing) -> None:
         """Count and log (once per page) the cards whose article link is not a URL; the parser
         counted them as not an article (a category link that is no URL is judged by its label)."""
         if not listing.not_article:
@@ -334,7 +340,7 @@ class CaliberWorldSpider(scrapy.Spider):
         url = response.url
         malformed = [
             card.href
-            for card in parse_cards(response.selector, self.selectors)
+            for card in parse_cards(sel, self.selectors)
             if not self.scheme.link_is_valid(card.href, url)
         ]
         if malformed:
@@ -474,7 +480,7 @@ class CaliberWorldSpider(scrapy.Spider):
         self.count("articles_parsed")
         try:
             article = build_article(
-                parse_article(response.selector, self.selectors),
+                parse_article(page_selector(response.text, response.url), self.selectors),
                 url=self.scheme.article_url(slug),
                 slug=slug,
                 crawled_at=utc_now(),
@@ -676,7 +682,8 @@ class CaliberWorldSpider(scrapy.Spider):
         # A lying HTTP charset garbles "Просмотров:": the count would be written as null.
         response = self.mend_charset(response)
         try:
-            views = views_count(parse_article(response.selector, self.selectors).views or "")
+            page = parse_article(page_selector(response.text, response.url), self.selectors)
+            views = views_count(page.views or "")
         except Exception:
             self.logger.debug("Revisit of %s could not be parsed", response.url, exc_info=True)
             self.views.failed(revisit, "unparsable")
