@@ -34,7 +34,7 @@ def project(page: Page) -> Any:
     """What the spider does with an article page's text: tree, parse, load."""
     url, slug, html = page
     return build_article(
-        parse_article(page_selector(html, url)), url=url, slug=slug, crawled_at=utc_now()
+        parse_article(page_selector(html)), url=url, slug=slug, crawled_at=utc_now()
     )
 
 

@@ -88,7 +88,7 @@ class Fetched:
     @cached_property
     def selector(self) -> Selector:
         """The page as the crawl's parsers read it (an empty page when the answer was not HTML)."""
-        return page_selector(self.response.text if self.response is not None else "", self.url)
+        return page_selector(self.response.text if self.response is not None else "")
 
 
 @dataclass

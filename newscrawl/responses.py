@@ -227,17 +227,20 @@ def better_encoding(body: bytes, used: str, text: str) -> str | None:
     return None
 
 
-def page_selector(text: str, url: str | None = None) -> Selector:
+def page_selector(text: str) -> Selector:
     """A page's HTML as the ``parsel.Selector`` the parsers read, built as parsel builds one
-    (NULs dropped, an empty page an empty ``<html>``) with lxml's own HTML parser.
+    (NULs dropped, an empty page an empty ``<html>``) with lxml's own HTML parser; a character
+    UTF-8 cannot hold (a lone surrogate) is read as ``?``.
 
     >>> page_selector("<p>Caliber" + chr(0) + ".Az</p>").css("p::text").get()
     'Caliber.Az'
+    >>> page_selector("<p>Caliber" + chr(0xD800) + ".Az</p>").css("p::text").get()
+    'Caliber?.Az'
     >>> page_selector("  ").xpath("name(/*)").get()
     'html'
     """
-    body = text.strip().replace("\x00", "").encode() or b"<html/>"
-    root = etree.fromstring(body, parser=_HTML_PARSER, base_url=url)
+    body = text.strip().replace("\x00", "").encode("utf-8", "replace") or b"<html/>"
+    root = etree.fromstring(body, parser=_HTML_PARSER)
     if root is None:  # nothing but a comment or a doctype
-        root = etree.fromstring(b"<html/>", parser=_HTML_PARSER, base_url=url)
+        root = etree.fromstring(b"<html/>", parser=_HTML_PARSER)
     return Selector(root=root, type="html")

@@ -236,7 +236,7 @@ class CaliberWorldSpider(scrapy.Spider):
             self.count("listing_rechecked")
             yield self.listing_request(page, recheck=True, side=side)
             return
-        sel = page_selector(response.text, response.url)
+        sel = page_selector(response.text)
         listing = parse_section_listing(sel, self.scheme, response.url, self.selectors)
         if cut:
             self.count("errors/listing_truncated")
@@ -480,7 +480,7 @@ class CaliberWorldSpider(scrapy.Spider):
         self.count("articles_parsed")
         try:
             article = build_article(
-                parse_article(page_selector(response.text, response.url), self.selectors),
+                parse_article(page_selector(response.text), self.selectors),
                 url=self.scheme.article_url(slug),
                 slug=slug,
                 crawled_at=utc_now(),
@@ -682,7 +682,7 @@ class CaliberWorldSpider(scrapy.Spider):
         # A lying HTTP charset garbles "Просмотров:": the count would be written as null.
         response = self.mend_charset(response)
         try:
-            page = parse_article(page_selector(response.text, response.url), self.selectors)
+            page = parse_article(page_selector(response.text), self.selectors)
             views = views_count(page.views or "")
         except Exception:
             self.logger.debug("Revisit of %s could not be parsed", response.url, exc_info=True)
