@@ -508,18 +508,22 @@ def absolute_url(value: str, base: str) -> str | None:
 
     >>> absolute_url("/media/a.webp", "http://127.0.0.1:8080/en/post/x")
     'http://127.0.0.1:8080/media/a.webp'
+    >>> absolute_url(" HTTPS://caliber.az/media/a.webp?", "http://127.0.0.1:8080/en/post/x")
+    'https://caliber.az/media/a.webp'
     >>> absolute_url("data:image/gif;base64,R0lGODlhAQABAAAAACw=", "https://caliber.az/en/post/x")
     >>> absolute_url("http://[oops/x.webp", "https://caliber.az/en/post/x")
     """
+    value = value.strip()
     try:
-        url = urljoin(base, value.strip())
-        parts = urlsplit(url)
+        parts = urlsplit(value)
+        if not (parts.scheme and parts.netloc):  # relative: only then is urljoin's work needed
+            parts = urlsplit(urljoin(base, value))
         _ = parts.port  # a port that is not a number raises here
     except ValueError:
         return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
-    return url
+    return parts.geturl()
 
 
 def clean_paragraphs(values: Iterable[str]) -> list[str]:

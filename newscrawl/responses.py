@@ -239,8 +239,10 @@ def page_selector(text: str) -> Selector:
     >>> page_selector("  ").xpath("name(/*)").get()
     'html'
     """
-    body = text.strip().replace("\x00", "").encode("utf-8", "replace") or b"<html/>"
-    root = etree.fromstring(body, parser=_HTML_PARSER)
+    body = text.strip().encode("utf-8", "replace")
+    if b"\x00" in body:  # looked for in the bytes: several times faster than in the text
+        body = body.replace(b"\x00", b"")
+    root = etree.fromstring(body or b"<html/>", parser=_HTML_PARSER)
     if root is None:  # nothing but a comment or a doctype
         root = etree.fromstring(b"<html/>", parser=_HTML_PARSER)
     return Selector(root=root, type="html")
