@@ -542,6 +542,8 @@ def test_page_text_is_read_in_linear_time(
         ("/media/a.webp", "https://caliber.az/media/a.webp"),
         ("//cdn.caliber.az/media/a.webp", "https://cdn.caliber.az/media/a.webp"),
         ("http://127.0.0.1:8000/a.webp", "http://127.0.0.1:8000/a.webp"),
+        # another scheme than the page's: written in its clean form too (no tab, no capitals)
+        ("HTTP://cdn.caliber.az/a\t.webp", "http://cdn.caliber.az/a.webp"),
         ("data:image/gif;base64,R0lGODlhAQABAAAAACw=", None),
         ("javascript:alert(1)", None),
         ("JavaScript:void(0)", None),
