@@ -418,23 +418,26 @@ def runs(server: ReplicaServer, dataset: Path, count: int) -> list[tuple[int, st
         ("empty", 2, 18, "errors/listing_empty_mid_section"),
         ("cut", 1, 0, "listing_rechecked"),
         ("cut", 2, 18, "errors/listing_truncated"),
+        ("404", 1, 0, "listing_rechecked"),
+        ("404", 2, 18, "errors/listing_http_404"),
     ],
-    ids=["empty-once", "empty-twice", "cut-once", "cut-twice"],
+    ids=["empty-once", "empty-twice", "cut-once", "cut-twice", "404-once", "404-twice"],
 )
 def test_a_listing_glitch_in_the_middle_loses_nothing(
     case: tuple[str, int, int, str], serve: list[ReplicaServer], tmp_path: Path
 ) -> None:
-    # page 3 of 7 served empty or cut short, once (asked again: mended) or twice (a hole)
+    # page 3 of 7 served empty, cut short or as a 404, once (asked again: mended) or twice (a
+    # hole; a 404 past page 1 reads as the section's end only when no cards follow it)
     kind, times, first_run_lost, stat_name = case
     root, slugs = generated_site(tmp_path / "site")
     page_three = DirectorySite(root).resolve(SECTION, {"page": ["3"]}).body
     empty = DirectorySite(root).resolve(SECTION, {"page": ["99"]}).body
     # Cut before the page's first card: what came through shows no card at all.
-    glitch = (
-        Fault(times=times, body=empty)
-        if kind == "empty"
-        else Fault(times=times, cut_after=page_three.index(b'<div class="float_block">'))
-    )
+    glitch = {
+        "empty": Fault(times=times, body=empty),
+        "cut": Fault(times=times, cut_after=page_three.index(b'<div class="float_block">')),
+        "404": Fault(times=times, status=404),
+    }[kind]
     site = FaultySite(DirectorySite(root), {listing(3): glitch})
     server = start(serve, site)
     dataset = tmp_path / "out.jsonl"
@@ -477,9 +480,10 @@ def test_a_section_that_ends_in_a_404_is_walked(
     assert stat(first_log, "caliber_world/errors/listing_http_404") is None
     assert " ERROR: " not in first_log
     assert (
-        f"INFO: Stopping at page {end}: it answers 404, the section ends: "
+        f"INFO: Page {end} answers 404, read as a page with no cards: "
         f"{server.base_url}{listing(end)}\n"
     ) in first_log
+    assert "INFO: Stopping at page 9: no section cards on the last 2 pages\n" in first_log
     assert run_state(dataset)["walked"] is True
     # The next run is incremental: pages 1 and 2, nothing new, and it stops.
     assert second == 0, second_log[-3000:]
@@ -487,10 +491,11 @@ def test_a_section_that_ends_in_a_404_is_walked(
     assert stat(second_log, "downloader/request_count") == 3
 
 
-def test_a_404_on_page_2_ends_the_section_with_a_warning(
+def test_a_404_on_page_2_ends_a_single_page_section_with_a_warning(
     serve: list[ReplicaServer], tmp_path: Path
 ) -> None:
-    server = start(serve, FaultySite(default_site(), {listing(2): Fault(status=404)}))
+    faults = {listing(n): Fault(status=404) for n in (2, 3)}
+    server = start(serve, FaultySite(default_site(), faults))
     dataset = tmp_path / "out.jsonl"
 
     code, log = crawl_site(server, dataset)
@@ -498,10 +503,12 @@ def test_a_404_on_page_2_ends_the_section_with_a_warning(
     assert code == 0, log[-3000:]
     assert sorted(item["slug"] for item in read_jsonl(dataset)) == sorted(page_slugs(1))
     assert (
-        "WARNING: Stopping at page 2: it answers 404, the section has a single page (if it has "
-        "more, CALIBER_PAGE_URL is wrong: check it with `scrapy probe`): "
-        f"{server.base_url}{SECTION}?page=2\n"
+        "WARNING: Page 2 answers 404: the section has a single page, or CALIBER_PAGE_URL is "
+        f"wrong (check it with `scrapy probe`): {server.base_url}{SECTION}?page=2\n"
     ) in log
+    assert "INFO: Stopping at page 3: no section cards on the last 2 pages\n" in log
+    assert stat(log, "caliber_world/listing_end_404") == 2
+    assert run_state(dataset)["walked"] is True
 
 
 def renamed(slug: str, new_slug: str) -> bytes:

@@ -452,20 +452,19 @@ class CaliberWorldSpider(scrapy.Spider):
         kind = failure_kind(failure)
         url = failed_url(failure)
         if kind == "http_404" and page >= 2 and not side:
-            # Past page 1, "not found" is how many sites end a section: not a failure.
+            # Past page 1, "not found" is how many sites end a section: a page with no cards, not
+            # a failure. Like an empty page it ends the section only with the pages after it (a
+            # 404 once in the middle, cards after it, is asked for again: a hole, not the end).
             self.count("listing_end_404")
             if page == 2:
                 self.logger.warning(
-                    "Stopping at page 2: it answers 404, the section has a single page (if it "
-                    "has more, CALIBER_PAGE_URL is wrong: check it with `scrapy probe`): %s",
+                    "Page 2 answers 404: the section has a single page, or CALIBER_PAGE_URL is "
+                    "wrong (check it with `scrapy probe`): %s",
                     url,
                 )
             else:
-                self.logger.info(
-                    "Stopping at page %d: it answers 404, the section ends: %s", page, url
-                )
-            self.walk.page = page
-            self.walk.reached_end = True
+                self.logger.info("Page %d answers 404, read as a page with no cards: %s", page, url)
+            yield from self.next_listing(page, [], 0, url)
             return
         yield from self.listing_failure(page, kind, url, side=side)
 
