@@ -525,6 +525,7 @@ def test_redirects_and_refreshes_are_decided_counted_and_logged(
     refreshed = "finland-keeps-eastern-border-shut-as-winter-approaches"  # refresh, renamed
     twin = "media-oil-set-for-second-weekly-loss-as-supply-glut-fears-mount"  # 301 to a listed one
     listed = "wsj-russian-forces-in-ukraine-near-first-major-conquest-in-more-than-two-years"
+    broken = "delhi-shifts-primary-classes-online-as-smog-thickens"  # refresh to no URL
     refresh_to = '<html><head><meta http-equiv="refresh" content="0; url={}"></head></html>'
     site = FaultySite(
         default_site(),
@@ -538,6 +539,7 @@ def test_redirects_and_refreshes_are_decided_counted_and_logged(
                 status=200, body=renamed(refreshed, f"{refreshed}-2025")
             ),
             POST + twin: Fault(status=301, location=POST + listed),
+            POST + broken: Fault(body=refresh_to.format("http://[oops/x").encode()),
         },
     )
     server = start(serve, site)
@@ -555,17 +557,20 @@ def test_redirects_and_refreshes_are_decided_counted_and_logged(
         new = f"{old}-2025"
         want = {key: value for key, value in expected[old].items() if key != "slug"}
         assert items.pop(new) == {**want, "url": f"{server.base_url}{POST}{new}"}
-    assert sorted(items) == sorted(set(expected) - {loop, away, moved, refreshed, twin})
+    assert sorted(items) == sorted(set(expected) - {loop, away, moved, refreshed, twin, broken})
     assert stat(log, "caliber_world/articles_renamed") == 2
     assert stat(log, "caliber_world/articles_meta_refresh_followed") == 1
     assert stat(log, "caliber_world/articles_redirected_to_listed") == 1
     assert stat(log, "caliber_world/errors/article_redirect_loop") == 1
-    assert stat(log, "caliber_world/errors/article_meta_refresh") == 1
+    assert stat(log, "caliber_world/errors/article_meta_refresh") == 2
     url = f"{server.base_url}{POST}"
     assert f"Article page failed (redirect_loop): {url}{loop}\n" in log
     assert (
         f"Article page failed (meta_refresh): {url}{away} (refreshes to {server.base_url}/)\n"
         in log
+    )
+    assert (
+        f"Article page failed (meta_refresh): {url}{broken} (refreshes to a malformed URL)\n" in log
     )
     assert (
         f"Article renamed: {url}{moved} is now {url}{moved}-2025, stored under the new slug\n"
@@ -577,14 +582,14 @@ def test_redirects_and_refreshes_are_decided_counted_and_logged(
     # The loop ran into REDIRECT_MAX_TIMES (5): asked 6 times, not dropped after the first.
     assert site.served[POST + loop] == 6
     # What may mend is owed; the old slugs of renamed stories are settled, not owed.
-    assert owed(dataset) == {loop: 1, away: 1}
+    assert owed(dataset) == {loop: 1, away: 1, broken: 1}
 
     # The next run does not ask for the old slugs again (still listed): nothing new at all.
     mended = start(serve, default_site())
     code, log = crawl_site(mended, dataset, "-a", "max_pages=2")
     assert code == 0, log[-3000:]
     assert sorted(r.target for r in mended.requests if r.target.startswith(POST)) == sorted(
-        POST + slug for slug in (loop, away)
+        POST + slug for slug in (loop, away, broken)
     )
     assert owed(dataset) == {}
 

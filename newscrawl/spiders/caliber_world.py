@@ -564,7 +564,10 @@ class CaliberWorldSpider(scrapy.Spider):
         is then stored in place of this one, as after a redirect); any other refresh means the
         page is not the article: counted, logged and owed to the next run.
         """
-        interval, target = get_meta_refresh(response)
+        try:
+            interval, target = get_meta_refresh(response)
+        except ValueError:  # a refresh to what is no URL (http://[oops/): not this article
+            return self.refresh_failed(response, slug, "a malformed URL")
         if target is None or interval is None:
             return None
         if interval >= self.settings.getfloat("METAREFRESH_MAXDELAY", 100):
@@ -573,14 +576,20 @@ class CaliberWorldSpider(scrapy.Spider):
         to = self.scheme.article_slug(target, response.url)
         if urldefrag(target)[0] == urldefrag(response.url)[0] or (to is not None and to == here):
             return None
-        if to is not None and not response.meta.get("meta_refreshed"):
-            self.count("articles_meta_refresh_followed")
-            self.logger.info("Article %s refreshes to %s: followed once", response.url, target)
-            follow = self.article_request(slug, card_section)
-            follow = follow.replace(
-                url=self.scheme.article_url(to), meta={**follow.meta, "meta_refreshed": True}
-            )
-            return [follow]
+        if to is None or response.meta.get("meta_refreshed"):
+            return self.refresh_failed(response, slug, target)
+        self.count("articles_meta_refresh_followed")
+        self.logger.info("Article %s refreshes to %s: followed once", response.url, target)
+        follow = self.article_request(slug, card_section)
+        follow = follow.replace(
+            url=self.scheme.article_url(to), meta={**follow.meta, "meta_refreshed": True}
+        )
+        return [follow]
+
+    def refresh_failed(
+        self, response: TextResponse, slug: str, target: str
+    ) -> list[scrapy.Request]:
+        """A refresh away from the article: the page is not it; counted, logged, owed."""
         self.count("errors/article_meta_refresh")
         self.logger.error(
             "Article page failed (%s): %s (refreshes to %s)", "meta_refresh", response.url, target
