@@ -44,6 +44,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SHOWN = 60
 
 
+#: How long an error line may grow: a huge bad value is quoted cut short.
+_MAX_MESSAGE = 300
+
+
 def shown(value: Any) -> str:
     """A value as an error message quotes it: its ``repr``, cut to one short line.
 
@@ -360,15 +364,32 @@ class Setting(Generic[T]):
     parse: Callable[[Any], T]
 
     def parse_value(self, value: Any) -> T:
-        """Parse ``value``; a ``BadArgumentError`` names this setting in its one line."""
+        """Parse ``value``; a ``BadArgumentError`` names this setting in its one short line.
+
+        A value its parser did not foresee (a wrong type, nesting too deep, a number too large)
+        is refused the same way, never with a traceback:
+
+        >>> setting = Setting("X", lambda value: int(value) + 1)
+        >>> setting.parse_value([1])
+        Traceback (most recent call last):
+        ...
+        newscrawl.arguments.BadArgumentError: X cannot be read (TypeError), got [1]
+        """
         try:
             return self.parse(value)
         except BadArgumentError as error:
             message = " ".join(str(error).split())
+            if len(message) > _MAX_MESSAGE:
+                message = message[: _MAX_MESSAGE - 1] + "…"
             if message.startswith(self.name):
                 raise BadArgumentError(message) from None
             joint = "" if message.startswith("[") else " "
             raise BadArgumentError(f"{self.name}{joint}{message}") from None
+        except (ValueError, TypeError, OverflowError, RecursionError, re.error) as error:
+            kind = type(error).__name__
+            raise BadArgumentError(
+                f"{self.name} cannot be read ({kind}), got {shown(value)}"
+            ) from None
 
     def read(self, settings: Any) -> T:
         """The parsed value in Scrapy ``settings`` (the project default when it is not set)."""

@@ -257,6 +257,44 @@ def test_setting_refuses_a_bad_value_in_one_line_naming_it(
     assert str(refused.value) == message
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "CALIBER_FIELD_COVERAGE",
+            "[" * 5000,
+            "CALIBER_FIELD_COVERAGE cannot be read (RecursionError), got '" + "[" * 57 + "…'",
+        ),
+        (
+            "CALIBER_ARTICLE_PATH_RE",
+            "(?P<slug>a{99999999999})",
+            "CALIBER_ARTICLE_PATH_RE cannot be read (OverflowError),"
+            " got '(?P<slug>a{99999999999})'",
+        ),
+        (
+            "CALIBER_REVISIT_AGES",
+            [3600],
+            "CALIBER_REVISIT_AGES cannot be read (TypeError), got [3600]",
+        ),
+    ],
+)
+def test_a_value_no_parser_foresaw_is_still_one_line(name: str, value: Any, message: str) -> None:
+    with pytest.raises(BadArgumentError) as refused:
+        config.validate_settings(Settings({name: value}))
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("CALIBER_REVISIT_AGES", "1h," * 20_000), ("CALIBER_REVISIT_MAX", "x" * 100_000)],
+)
+def test_a_huge_bad_value_is_quoted_cut_short(name: str, value: str) -> None:
+    with pytest.raises(BadArgumentError) as refused:
+        config.validate_settings(Settings({name: value}))
+    assert str(refused.value).startswith(name + " must be ")
+    assert len(str(refused.value)) <= len(name) + 1 + 300 and str(refused.value).endswith("…")
+
+
 def test_a_ca_file_must_hold_a_certificate(tmp_path: Path) -> None:
     pem = tmp_path / "ca.pem"
     pem.write_text(CA_PEM)
