@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import re
+import ssl
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -254,11 +255,11 @@ def parse_ca_file(value: Any) -> Path | None:
     path = parse_optional_file_path(value)
     if path is None:
         return None
-    try:
-        pem = path.read_bytes()
-    except OSError:
-        pem = b""
-    if b"-----BEGIN CERTIFICATE-----" not in pem:
+    try:  # loaded as the crawl and the probe will load it: markers around garbage are no CA
+        loaded = ssl.create_default_context(cafile=str(path)).cert_store_stats()["x509"]
+    except (OSError, ValueError):  # ssl.SSLError is an OSError
+        loaded = 0
+    if not loaded:
         raise BadArgumentError(
             f"must be a readable PEM file of CA certificates, got {shown(value)}"
         )

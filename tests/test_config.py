@@ -20,8 +20,7 @@ from newscrawl.arguments import BadArgumentError
 from newscrawl.replica import ReplicaServer, default_site
 from newscrawl.selectors import DEFAULT_SELECTORS
 from tests.conftest import ROOT, crawl_command
-
-CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+from tests.test_security import issue
 
 # Per setting: values it takes (with what they parse to) and values it refuses (with the message).
 GOOD: dict[str, list[tuple[Any, Any]]] = {
@@ -296,12 +295,19 @@ def test_a_huge_bad_value_is_quoted_cut_short(name: str, value: str) -> None:
 
 
 def test_a_ca_file_must_hold_a_certificate(tmp_path: Path) -> None:
+    ca = issue(tmp_path, "ca", None).cert.read_text()
     pem = tmp_path / "ca.pem"
-    pem.write_text(CA_PEM)
+    pem.write_text(ca)
     assert config.TLS_CA_FILE.parse_value(str(pem)) == pem
-    pem.write_text("not a certificate\n")
-    with pytest.raises(BadArgumentError, match=r"^CALIBER_TLS_CA_FILE must be a readable PEM"):
-        config.TLS_CA_FILE.parse_value(str(pem))
+    lying = [
+        "not a certificate\n",
+        "-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n",
+        ca.split("-----END", maxsplit=1)[0],  # no END: no certificate
+    ]
+    for text in lying:
+        pem.write_text(text)
+        with pytest.raises(BadArgumentError, match=r"^CALIBER_TLS_CA_FILE must be a readable PEM"):
+            config.TLS_CA_FILE.parse_value(str(pem))
 
 
 def test_the_project_defaults_parse_and_every_project_setting_is_declared() -> None:
