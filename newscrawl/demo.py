@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newscrawl.editions import DEFAULT_EDITION, EDITIONS
-from newscrawl.replica import ReplicaServer, default_site
+from newscrawl.replica import ReplicaServer, default_site, without_proxy_for_loopback
 
 
 def count_lines(path: Path) -> int:
@@ -55,6 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     target = (args.jsonl_path or default_path(args.edition)).resolve()
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
+    without_proxy_for_loopback(env)
     with ReplicaServer(default_site()) as replica:
         section = replica.base_url + EDITIONS[args.edition].section_path
         print(f"replica of the WORLD section serving at {section}", flush=True)

@@ -13,8 +13,12 @@ from typing import Any
 from newscrawl.editions import EDITIONS
 from newscrawl.loaders import build_article
 from newscrawl.parsers import parse_article, parse_section_listing
+from newscrawl.replica import without_proxy_for_loopback
 from newscrawl.responses import page_selector
 from newscrawl.site import SiteScheme
+
+# Every test talks to 127.0.0.1 only: never through a proxy the machine may have set.
+without_proxy_for_loopback(os.environ)
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -452,9 +453,14 @@ def test_russian_edition_since_reads_russian_dates(replica: ReplicaServer, tmp_p
 def test_demo_crawls_either_edition(
     tmp_path: Path, args: tuple[str, ...], dataset: str, language: str, count: int
 ) -> None:
+    # A proxy set for the machine (here a closed loopback port) must not take the replica's
+    # requests: the demo exempts loopback itself.
+    env = {key: value for key, value in os.environ.items() if key.lower() != "no_proxy"}
+    env["http_proxy"] = env["HTTP_PROXY"] = "http://127.0.0.1:1"
     result = subprocess.run(
         [sys.executable, "-m", "newscrawl.demo", *args],
         cwd=tmp_path,
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,

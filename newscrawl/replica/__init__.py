@@ -10,6 +10,7 @@ from newscrawl.replica.server import (
     Site,
     default_site,
     not_found,
+    without_proxy_for_loopback,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "Site",
     "default_site",
     "not_found",
+    "without_proxy_for_loopback",
 ]

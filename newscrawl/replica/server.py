@@ -14,7 +14,7 @@ import struct
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -43,6 +43,14 @@ _NOT_FOUND_BODY = (
     b"<title>Page not found | Caliber.Az</title></head>\n"
     b'<body><div class="not_found"><h1>404</h1><p>Page not found</p></div></body>\n</html>\n'
 )
+
+
+def without_proxy_for_loopback(env: MutableMapping[str, str]) -> None:
+    """Add the replica's hosts to ``NO_PROXY`` in ``env`` (``os.environ`` or a child's): an
+    ``http_proxy`` set for the machine would send loopback requests to the proxy instead."""
+    for name in ("NO_PROXY", "no_proxy"):
+        hosts = [host for host in env.get(name, "").split(",") if host.strip()]
+        env[name] = ",".join(dict.fromkeys([*hosts, "127.0.0.1", "localhost"]))
 
 
 @dataclass(frozen=True)
