@@ -260,6 +260,31 @@ def test_redesigned_site_fails_loudly_and_writes_nothing(
     assert stat(log, "caliber_world/listing_rechecked") == 1
 
 
+def test_a_page_1_with_cards_but_none_of_the_section_is_drift_not_success(
+    serve: list[ReplicaServer], tmp_path: Path
+) -> None:
+    # The section's category links moved (/en/category/world -> /en/world): every card of
+    # page 1 reads as another section's. Before, the run ended "finished" with 0 items.
+    page = default_site().resolve(SECTION, {}).body.replace(SECTION.encode(), b"/en/world")
+    server = start(serve, FaultySite(default_site(), {SECTION: Fault(body=page)}))
+    dataset = tmp_path / "data" / "out.jsonl"
+
+    code, log = crawl_site(server, dataset)
+
+    assert code == 1
+    assert stat(log, "finish_reason") == "markup_drift"
+    assert stat(log, "caliber_world/cards_other_section") is None  # refused before counting
+    saved = next((tmp_path / "data" / "failed-pages").iterdir())
+    assert drift_line(log) == (
+        "none of the 7 cards on page 1 is an article of the section (7 of another section by"
+        ' their category link or CARD_CATEGORY = ".float_block_category", 0 with no article'
+        " link: check CALIBER_SECTION_PATH and CALIBER_ARTICLE_PATH_RE)"
+        f" ({server.base_url}{SECTION}); failing pages saved in {saved}"
+    )
+    assert dataset.read_bytes() == b""
+    assert stat(log, "caliber_world/listing_rechecked") == 1
+
+
 def test_redesigned_articles_are_refused_and_fail_the_run(
     serve: list[ReplicaServer], tmp_path: Path
 ) -> None:

@@ -242,16 +242,23 @@ class CaliberWorldSpider(scrapy.Spider):
             self.count("errors/listing_truncated")
             self.walk.listing_failures += 1
             self.logger.error("Listing page failed (%s): %s", "truncated", response.url)
-        elif page == 1 and listing.cards == 0:
+        elif page == 1 and not listing.articles:
             if not recheck:
                 # A glitch (a page served empty once) is not drift: ask once more.
                 self.count("listing_rechecked")
                 yield self.listing_request(page, recheck=True)
                 return
+            # Cards that all name another section or no article: the section's links changed.
+            message = (
+                f"{self.selectors.describe('CARD')} matched nothing on page 1"
+                if listing.cards == 0
+                else f"none of the {listing.cards} cards on page 1 is an article of the section "
+                f"({listing.other_section} of another section by their category link or "
+                f"{self.selectors.describe('CARD_CATEGORY')}, {listing.not_article} with no "
+                "article link: check CALIBER_SECTION_PATH and CALIBER_ARTICLE_PATH_RE)"
+            )
             self.crawler.signals.send_catch_log(
-                signal=alarms.markup_drift,
-                response=response,
-                message=f"{self.selectors.describe('CARD')} matched nothing on page 1",
+                signal=alarms.markup_drift, response=response, message=message
             )
             raise CloseSpider(alarms.DRIFT)
         self.count_malformed(response, sel, listing)
