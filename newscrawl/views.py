@@ -359,10 +359,15 @@ class ViewsHistory:
             state = json.loads(self.tracked_path.read_text(encoding="utf-8"))
             covered, inode = state["history_bytes"], state["history_inode"]
             rows = state["articles"]
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return None, None
-        if state.get("version") != _TRACKED_VERSION or not isinstance(rows, list):
-            return None, None
+        if (
+            state.get("version") != _TRACKED_VERSION
+            or not isinstance(rows, list)
+            or not _whole(covered)
+            or not _whole(inode)
+        ):
+            return None, None  # damaged: rebuilt from the history's tail
         for row in rows:
             entry = Tracked.from_row(row)
             if entry is not None:
@@ -502,13 +507,22 @@ class ViewsHistory:
             self.file.close()
 
 
+def _whole(value: Any) -> bool:
+    """Whether a state-file number is a byte offset or inode: a whole number, not negative.
+
+    >>> _whole(0), _whole(12), _whole(-1), _whole(1.5), _whole(True), _whole("12")
+    (True, True, False, False, False, False)
+    """
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _record(line: bytes) -> dict[str, Any] | None:
     """The fields of one history line that the state needs, or ``None`` for a broken line."""
     try:
         record = json.loads(line)
         observed = epoch(record["observed_at"])
         slug, url = record["slug"], record["url"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return None
     if observed is None or not isinstance(slug, str) or not isinstance(url, str):
         return None
@@ -567,7 +581,7 @@ def stored_since(dataset: Path, since: datetime) -> list[Revisit]:
             try:
                 record = json.loads(line)
                 slug, url, published_at = record["slug"], record["url"], record["published_at"]
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, RecursionError):
                 continue
             published = epoch(published_at)
             if published is None or published < threshold or not isinstance(slug, str):

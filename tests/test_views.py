@@ -174,6 +174,40 @@ def test_lost_state_is_rebuilt_from_the_tail_of_the_history_only(tmp_path: Path)
     assert {slug: entry.settled for slug, entry in history.tracked.items()} == {"b": T0 + 1055}
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda state: {**state, "history_bytes": "12"},
+        lambda state: {**state, "history_bytes": -5},
+        lambda state: {**state, "history_bytes": 1.5},
+        lambda state: {**state, "history_inode": True},
+        lambda state: {**state, "articles": {"a": 1}},
+        lambda state: "[" * 5000,
+    ],
+    ids=["text", "negative", "float", "bool", "not-a-list", "deep"],
+)
+def test_a_damaged_state_file_is_rebuilt_and_the_next_run_is_fine(
+    tmp_path: Path, damage: object
+) -> None:
+    path = tmp_path / "w.views.jsonl"
+    history = opened(path, 0, ages=(60,))
+    history.observe(article("b", 1050), 1, at(1055))
+    history.close()
+    tracked = path.with_name("w.views.jsonl.tracked.json")
+    damaged = damage(json.loads(tracked.read_text()))  # type: ignore[operator]
+    tracked.write_text(damaged if isinstance(damaged, str) else json.dumps(damaged))
+    # A deep JSON line in the history itself is skipped, not raised.
+    with path.open("a") as lines:
+        lines.write("[" * 5000 + "\n")
+
+    history = opened(path, 1100, ages=(60,))
+    assert history.loaded_from == "rebuilt"
+    assert {slug: entry.settled for slug, entry in history.tracked.items()} == {"b": T0 + 1055}
+    history.close()
+    assert json.loads(tracked.read_text())["history_bytes"] == path.stat().st_size
+    assert opened(path, 1101, ages=(60,)).loaded_from != "rebuilt"
+
+
 def test_a_torn_last_line_is_moved_aside_and_the_next_lines_are_whole(tmp_path: Path) -> None:
     path = tmp_path / "w.views.jsonl"
     history = opened(path, 0)
