@@ -146,11 +146,19 @@ class MarkupAlarm:
         """Keep the raw HTML of ``response``, up to ``CALIBER_FAILED_PAGES_MAX`` pages a run."""
         if len(self.saved) >= self.max_saved:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{len(self.saved) + 1:02d}-{safe_name(response.url)}.html"
-        path.write_bytes(response.body)
-        with (self.folder / "index.tsv").open("a", encoding="utf-8") as index:
-            index.write(f"{path.name}\t{response.url}\t{' '.join(reason.split())}\n")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(response.body)
+            with (self.folder / "index.tsv").open("a", encoding="utf-8") as index:
+                index.write(f"{path.name}\t{response.url}\t{' '.join(reason.split())}\n")
+        except OSError as error:
+            # Only a copy for the operator: the alarm it comes with is logged all the same.
+            logger.warning(
+                "Failing pages cannot be saved in %s (%s): no more are kept", self.folder, error
+            )
+            self.max_saved = 0
+            return
         self.saved.append(path)
         self.stats.inc_value(f"{STATS}/failed_pages_saved")
 

@@ -260,6 +260,26 @@ def test_redesigned_site_fails_loudly_and_writes_nothing(
     assert stat(log, "caliber_world/listing_rechecked") == 1
 
 
+def test_drift_is_still_alarmed_when_failing_pages_cannot_be_saved(
+    serve: list[ReplicaServer], tmp_path: Path
+) -> None:
+    server = start(serve, RedesignedSite(default_site()))
+    not_a_folder = tmp_path / "pages"
+    not_a_folder.write_text("a file where the folder should be")
+
+    code, log = crawl_site(
+        server, tmp_path / "out.jsonl", "-s", f"CALIBER_FAILED_PAGES_DIR={not_a_folder}"
+    )
+
+    assert code == 1
+    assert stat(log, "finish_reason") == "markup_drift"
+    assert drift_line(log) == (
+        f'CARD = "div.float_block" matched nothing on page 1 ({server.base_url}{SECTION})'
+    )
+    assert f"WARNING: Failing pages cannot be saved in {not_a_folder}/" in log
+    assert "Error caught on signal handler" not in log and "Traceback" not in log
+
+
 def test_a_page_1_with_cards_but_none_of_the_section_is_drift_not_success(
     serve: list[ReplicaServer], tmp_path: Path
 ) -> None:
