@@ -296,6 +296,13 @@ class Dataset:
         self.lock_path = path.with_name(path.name + ".lock")
         self.state_path = path.with_name(path.name + ".state.json")
 
+    @property
+    def own_files(self) -> frozenset[Path]:
+        """The dataset and every file kept beside it (real paths once it is open)."""
+        return frozenset(
+            {self.path, self.index_path, self.rejected_path, self.lock_path, self.state_path}
+        )
+
     def open(self, identity: Identity | None = None) -> None:
         """Lock, check what the dataset holds against ``identity``, repair a torn last line,
         load the index and state, and open for appending.
@@ -308,6 +315,12 @@ class Dataset:
         except OSError as error:
             raise self._unwritable(error) from None
         self._place(Path(os.path.realpath(self.path)))
+        if self.index_path in (self.path, self.rejected_path, self.lock_path, self.state_path):
+            raise DatasetMismatchError(
+                f"JSONL_INDEX_PATH {self.index_path} is a file the dataset {self.path} keeps "
+                "itself (saving the index there would destroy it): give the index a path of its "
+                "own, or leave the setting empty; this run stops without writing"
+            )
         try:
             if os.path.lexists(self.path):
                 # A read-only dataset is found before anything is written beside it.

@@ -13,6 +13,7 @@ from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl import STATS, config
+from newscrawl.dataset import MISMATCH
 from newscrawl.responses import GONE
 from newscrawl.views import (
     HistoryLockedError,
@@ -82,6 +83,17 @@ class ViewsHistoryPipeline:
         backfill = getattr(getattr(spider, "args", None), "revisit", None)
         if not self.history.ages and backfill is None:
             return  # revisits are off
+        clash = dataset is not None and self.history.files() & dataset.own_files
+        if clash:
+            self.logger.error(
+                "VIEWS_PATH %s would write over %s, a file of the dataset: give the views history "
+                "a path of its own, or leave the setting empty; this run stops without writing",
+                self.history.path,
+                ", ".join(sorted(map(str, clash))),
+            )
+            self.count(f"errors/{MISMATCH}")
+            spider.close_reason = MISMATCH
+            return
         try:
             self.history.open(time.time())
         except HistoryLockedError as error:

@@ -329,6 +329,11 @@ class ViewsHistory:
         #: Articles dropped at open because their last checkpoint is long past.
         self.expired: list[Tracked] = []
 
+    def files(self) -> frozenset[Path]:
+        """The history and every file kept beside it, as real paths."""
+        paths = (self.path, self.file.lock_path, self.file.rejected_path, self.tracked_path)
+        return frozenset(Path(os.path.realpath(path)) for path in paths)
+
     @property
     def repair(self) -> Repair | None:
         """The torn last line found at open, if any."""

@@ -270,6 +270,34 @@ def test_a_history_that_cannot_be_written_fails_the_run(world: World, tmp_path: 
     assert stat(stderr, "finish_reason") == "write_failed"
 
 
+def test_a_file_setting_pointing_at_a_file_of_the_dataset_writes_nothing(
+    world: World, tmp_path: Path
+) -> None:
+    dataset = tmp_path / "world.jsonl"
+    code, stderr = world.crawl(dataset)
+    assert code == 0, stderr[-3000:]
+    index = dataset.with_name("world.jsonl.index")
+    before = {path: path.read_bytes() for path in (dataset, index)}
+
+    for setting, target, line in [
+        (
+            "VIEWS_PATH",
+            index,
+            f"VIEWS_PATH {index} would write over {index}, a file of the dataset",
+        ),
+        (
+            "JSONL_INDEX_PATH",
+            dataset,
+            f"JSONL_INDEX_PATH {dataset} is a file the dataset {dataset} keeps itself",
+        ),
+    ]:
+        code, stderr = world.crawl(dataset, "-s", f"{setting}={target}")
+        assert code == 2, stderr[-3000:]
+        assert stat(stderr, "finish_reason") == "dataset_mismatch"
+        assert f" ERROR: {line}" in stderr
+        assert {path: path.read_bytes() for path in before} == before
+
+
 def test_a_bad_revisit_setting_is_one_line_and_no_crawl(world: World, tmp_path: Path) -> None:
     code, stderr = world.crawl(tmp_path / "world.jsonl", "-s", "CALIBER_REVISIT_AGES=1w")
     assert code == 2
