@@ -6,6 +6,7 @@ robots.txt, at most ``MAX_REQUESTS`` requests, and reads each page with the craw
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import shlex
@@ -240,7 +241,7 @@ class Fetcher:
                 fetched = self._read(url, url, error.code, error.headers, error, deadline=deadline)
         except ProbeBudgetError as error:
             fetched = Fetched(url, 0, error=f"a redirect, but {error}")
-        except (urllib.error.URLError, OSError, ValueError) as error:
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as error:
             reason = getattr(error, "reason", error)
             fetched = Fetched(url, 0, error=f"{type(reason).__name__}: {reason}")
         outcome.append(fetched)
@@ -668,8 +669,13 @@ class Probe:
         for target in urls:
             if self.fetcher.left < 2:
                 return
-            url = urljoin(self.scheme.base_url, target)
-            name = f"feed {urlsplit(url).path if same_origin(url, self.scheme.base_url) else url}"
+            try:
+                url = urljoin(self.scheme.base_url, target)
+                own = same_origin(url, self.scheme.base_url)
+                name = f"feed {urlsplit(url).path if own else url}"
+            except ValueError:  # a Sitemap: line of robots.txt that is no URL
+                self.report.add(f"feed {target}", None, "not a URL")
+                continue
             fetched = self.fetcher.get(url)
             if not fetched.ok:
                 self.report.add(name, None, f"{fetched.error or fetched.status}")

@@ -404,7 +404,9 @@ class FeedsSite:
         links = "".join(f"<item><link>/en/post/{slug}</link></item>" for slug in self.SLUGS)
         if path == "/robots.txt":
             return Response(
-                200, b"User-agent: *\nAllow: /\nSitemap: /news-sitemap.xml\n", "text/plain"
+                200,
+                b"User-agent: *\nAllow: /\nSitemap: /news-sitemap.xml\nSitemap: http://[bad/s.xml\n",
+                "text/plain",
             )
         if path == "/news-sitemap.xml":
             locs = f"<url><loc>https://caliber.az/en/post/{self.SLUGS[0]}</loc></url>"
@@ -425,6 +427,7 @@ def test_the_probe_reads_declared_sitemaps_rss_and_the_editions_feed(serve: Any)
     assert feeds == [
         "INFO feed /news-sitemap.xml: 200 (application/xml), 2 URLs, 1 articles of this edition,"
         " 1 of them seen on the section's pages",
+        "INFO feed http://[bad/s.xml: not a URL",
         "INFO feed /sitemap.xml: 404",
         "INFO feed /rss.xml: 404",
         "INFO feed /en/rss.xml: 200 (application/rss+xml), 2 URLs, 2 articles of this edition,"
