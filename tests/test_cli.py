@@ -43,7 +43,7 @@ from newscrawl.replica import Fault, FaultySite, ReplicaServer, Response, Site, 
 from newscrawl.report import EXIT_CODES, UNREACHABLE
 from newscrawl.responses import FAILURE_KINDS, error_kind
 from tests.conftest import ROOT, crawl_command, owed, read_jsonl
-from tests.test_crawl import crawl
+from tests.test_crawl import LOOPBACK, crawl
 from tests.test_faults import POST, SECTION, stat
 
 
@@ -91,7 +91,7 @@ def last_line(log: str) -> str:
 def test_a_bad_argument_or_setting_is_one_line_with_nothing_before_it(
     option: list[str], line: str, tmp_path: Path
 ) -> None:
-    result = crawl(*option, "-s", f"JSONL_PATH={tmp_path / 'out.jsonl'}")
+    result = crawl("-a", LOOPBACK, *option, "-s", f"JSONL_PATH={tmp_path / 'out.jsonl'}")
     assert result.returncode == 2
     assert result.stderr == line + "\n"
     assert result.stdout == ""
@@ -104,7 +104,7 @@ def test_the_readmes_unknown_argument_example_is_what_the_crawl_prints(tmp_path:
         r"`-a max_page=1` gives `(caliber_world: unknown argument [^`]*)`", arguments
     )
     assert example is not None
-    result = crawl("-a", "max_page=1", "-s", f"JSONL_PATH={tmp_path / 'out.jsonl'}")
+    result = crawl("-a", LOOPBACK, "-a", "max_page=1", "-s", f"JSONL_PATH={tmp_path / 'out.jsonl'}")
     assert (result.returncode, result.stderr) == (2, example[1] + "\n")
 
 
@@ -147,7 +147,7 @@ def scrapy_crawl(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_line_also_goes_to_the_log_file_scrapyd_keeps(tmp_path: Path) -> None:
     log = tmp_path / "job.log"
-    result = crawl("-a", "since=yesterday", "-s", f"LOG_FILE={log}")
+    result = crawl("-a", LOOPBACK, "-a", "since=yesterday", "-s", f"LOG_FILE={log}")
     assert result.returncode == 2
     line = result.stderr.splitlines()
     assert len(line) == 1 and line[0].startswith("caliber_world: since must be an ISO date")

@@ -23,6 +23,8 @@ from newscrawl.site import SECTION_PATH
 from newscrawl.spiders.caliber_world import CaliberWorldSpider
 from tests.conftest import REPLICA_SITE, ROOT, crawl_command, load_json, read_jsonl, run_state
 
+#: A base_url no test may leave the machine by: a closed port on loopback.
+LOOPBACK = "base_url=http://127.0.0.1:9"
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=INFO"]
 
 
@@ -198,7 +200,11 @@ def test_since_skips_older_articles_and_stops_paging(
     ],
 )
 def test_bad_argument_is_one_line_and_no_crawl(argument: str, message: str, tmp_path: Path) -> None:
-    result = crawl("-a", argument, "-s", f"JSONL_PATH={tmp_path / 'out.jsonl'}")
+    # base_url first (a bad one in ``argument`` overrides it): were the argument accepted by
+    # mistake, the crawl would reach a closed loopback port, never the live site.
+    result = crawl(
+        "-a", LOOPBACK, "-a", argument, "-s", f"JSONL_PATH={tmp_path / 'out.jsonl'}"
+    )  # fmt: skip
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("caliber_world:")]
     assert len(errors) == 1 and message in errors[0]

@@ -26,7 +26,7 @@ from newscrawl.replica.growth import GrowingViewsSite
 from newscrawl.site import SITE_TZ
 from newscrawl.views import Revisit, epoch
 from tests.conftest import load_json, read_jsonl
-from tests.test_crawl import crawl, spider_for
+from tests.test_crawl import LOOPBACK, crawl, spider_for
 from tests.test_faults import QUICK, stat
 
 # Views shown at publication; the third page shows none.
@@ -361,7 +361,9 @@ def test_backfill_reads_every_stored_article_since_a_date_within_the_budget(
 
 
 def test_a_bad_revisit_argument_is_one_line_and_no_crawl(tmp_path: Path) -> None:
-    result = crawl("-a", "revisit=last month", "-s", f"JSONL_PATH={tmp_path / 'world.jsonl'}")
+    result = crawl(
+        "-a", LOOPBACK, "-a", "revisit=last month", "-s", f"JSONL_PATH={tmp_path / 'world.jsonl'}"
+    )  # fmt: skip
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("caliber_world:")]
     assert errors == [
