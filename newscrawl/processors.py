@@ -146,6 +146,11 @@ def parse_site_datetime(value: str) -> datetime | None:
     >>> parse_site_datetime("9999-12-31T23:59:00-05:00") is None
     True
 
+    A fraction of a second is dropped (the dataset's times are whole seconds):
+
+    >>> parse_site_datetime("2025-11-07T07:03:00.123Z").isoformat()
+    '2025-11-07T11:03:00+04:00'
+
     An element left unclosed holds the rest of the page; its first characters are read:
 
     >>> parse_site_datetime("07 November 2025 11:03 Officials said " + "more " * 100).isoformat()
@@ -179,7 +184,8 @@ def parse_site_datetime(value: str) -> datetime | None:
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=SITE_TZ)
         parsed.astimezone(UTC)  # comparable with any other aware time
-        return parsed.astimezone(SITE_TZ)
+        # Whole seconds, as the schema has them: a fraction would make the article refused.
+        return parsed.astimezone(SITE_TZ).replace(microsecond=0)
     except (ValueError, OverflowError):
         return None
 

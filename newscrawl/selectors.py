@@ -10,7 +10,7 @@ import difflib
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -146,7 +146,7 @@ class _Compound:
         """The class names this compound requires."""
         return tuple(v for a, op, v in self.conditions if a == "class" and op == "~=")
 
-    def matches(self, element: Element, css: str | None, tokens: Sequence[str] | None) -> bool:
+    def matches(self, element: Element, css: str | None, tokens: Collection[str] | None) -> bool:
         """Whether ``element`` (whose class attribute is ``css``, split into ``tokens`` when
         already known) matches."""
         if self.tag is not None and element.tag != self.tag:
@@ -440,12 +440,14 @@ class PartFinder:
             for css in self._CLASSES(root):
                 element = None
                 tokens = split(css)  # "" at either end when padded: never a class name
-                for token in tokens:
+                known: frozenset[str] | None = None
+                for token in dict.fromkeys(tokens):  # a token repeated is tested once
                     for name, compound in by_token.get(token, ()):
                         if name in found:
                             continue
                         element = element if element is not None else css.getparent()
-                        if compound.matches(element, css, tokens) and not (
+                        known = known if known is not None else frozenset(tokens)
+                        if compound.matches(element, css, known) and not (
                             element is root and name in strict
                         ):
                             found[name] = element

@@ -772,3 +772,13 @@ def test_body_paragraphs_are_written_clean_and_once() -> None:
             assert paragraph and clean_text(paragraph) == paragraph != previous, repr(paragraph)
         written += len(paragraphs)
     assert written > 1000
+
+
+def test_a_class_token_repeated_many_times_is_read_in_linear_time() -> None:
+    # An override of several classes tested the whole class list once per repeated token.
+    selectors = Selectors.compile({"BODY": ".post_body.article_text"})
+    html = '<div class="post"><div class="' + "post_body " * 160_000 + 'article_text"><p>x</p>'
+    started = time.process_time()
+    page = parsers.parse_article(page_selector(html), selectors)
+    assert time.process_time() - started < 5.0  # a generous ceiling, not a benchmark
+    assert page.paragraphs == ["x"]
