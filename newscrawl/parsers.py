@@ -379,11 +379,24 @@ def _body_blocks(
                 continue
         runs.after(ends, child.tail)
     runs.end()
-    return [
-        block
-        for block in runs.blocks
-        if len(block[0]) > _MAX_RELATED_LENGTH or not _RELATED_RE.match(block[0])
-    ]
+    return _without_related(runs.blocks)
+
+
+def _without_related(blocks: list[list[str]]) -> list[list[str]]:
+    """The body's blocks without their lines that link to related news ("Read also: …"), each
+    line judged on its own: a ``<br>`` may part such a link from the article's text.
+
+    >>> _without_related([["Read also: X", "Talks resumed."], ["Related: Y"], ["One"]])
+    [['Talks resumed.'], ['One']]
+    """
+    kept = []
+    for block in blocks:
+        lines = [
+            line for line in block if len(line) > _MAX_RELATED_LENGTH or not _RELATED_RE.match(line)
+        ]
+        if lines:
+            kept.append(lines)
+    return kept
 
 
 def _split_trailer(paragraphs: list[list[str]]) -> tuple[list[str], str | None, str | None]:

@@ -225,11 +225,7 @@ def ref_blocks(body: Any, kept: list[Any], skip: set[Any]) -> list[list[str]]:
     line.append(body.text or "")
     walk(body)
     end()
-    return [
-        block
-        for block in blocks
-        if len(block[0]) > parsers._MAX_RELATED_LENGTH or not parsers._RELATED_RE.match(block[0])
-    ]
+    return parsers._without_related(blocks)
 
 
 def parsers_parts() -> tuple[str, ...]:
@@ -719,6 +715,12 @@ def _body(inner: str) -> list[str]:
         (
             "<p>Related talks are planned.</p><p>Read more books.</p>",
             ["Related talks are planned.", "Read more books."],
+        ),
+        # a related-news link parted from the article's text by a <br>: only the link goes
+        (
+            "<p>Read also: <a>X</a><br>Officials said the talks resumed.</p><p>Second.</p>"
+            "<p>First.<br>Читайте также: <a>Y</a></p>",
+            ["Officials said the talks resumed.", "Second.", "First."],
         ),
         # a paragraph printed twice in a row is read once; NBSP-only paragraphs are none
         ("<p>One</p><p>One</p><p>&nbsp;</p><p>Two</p><p>One</p>", ["One", "Two", "One"]),
