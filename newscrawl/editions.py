@@ -72,7 +72,7 @@ ENGLISH = Edition(
     views_label="views",
     attribution=(
         r"Caliber\.?Az\s+(?:reports|reported|informs|writes)\s*,?\s+"
-        r"(?:citing|with\s+reference\s+to|referring\s+to)\s+(?P<outlets>.+)"
+        r"(?:citing|with\s+reference\s+to|referring\s+to)\s+(?P<outlets>)(?=.)"
     ),
     # "citing RIA Novosti, that the talks ...".
     attribution_clause=(
@@ -113,7 +113,7 @@ RUSSIAN = Edition(
     # ссылкой на …" (assumed by analogy with the English sentence, see docs/SITE.md).
     attribution=(
         rf"(?:{_RUSSIAN_VERBS}\s+Caliber\.?\s?Az|Caliber\.?\s?Az\s+{_RUSSIAN_VERBS})"
-        r"\s*,?\s+со\s+ссылкой\s+на\s+(?P<outlets>.+)"
+        r"\s*,?\s+со\s+ссылкой\s+на\s+(?P<outlets>)(?=.)"
     ),
     # "… со ссылкой на ТАСС, что …", and "Как сообщает Caliber.Az со ссылкой на ТАСС,
     # переговоры …": a comma before a lower-case word that is not an outlet's kind.

@@ -431,10 +431,11 @@ def cited_outlets(value: str, edition: str = DEFAULT_EDITION) -> list[str]:
     found: list[str] = []
     position = 0
     while (match := rules.sentence.search(value, position)) is not None:
-        outlets = match["outlets"]
-        stop = rules.list_end.search(outlets)
-        if stop is not None:
-            outlets = outlets[: stop.start()]
+        # The list runs from the sentence's end to where it stops: looked for from there, not
+        # matched to the paragraph's end first (quadratic in a paragraph of many sentences).
+        start = match.start("outlets")
+        stop = rules.list_end.search(value, start)
+        outlets = value[start : stop.start() if stop is not None else len(value)]
         # The next sentence may cite more: look again after this list.
         position = match.start("outlets") + max(len(outlets), 1)
         for part in rules.split.split(outlets):

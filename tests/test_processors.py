@@ -528,6 +528,7 @@ def test_cover_style_is_read_in_linear_time(hostile: Callable[[int], str]) -> No
         (published_at, lambda n: "1" * n),
         (clean_text, lambda n: " \u00a0" * (n // 2)),
         (cited_outlets, lambda n: "Caliber.Az reports, citing " + "Reuters, " * (n // 9)),
+        (cited_outlets, lambda n: "Caliber.Az reports, citing Reuters. " * (n // 36)),
     ],
 )
 def test_page_text_is_read_in_linear_time(
