@@ -14,7 +14,7 @@ from parsel import Selector
 
 from newscrawl.editions import EDITIONS
 from newscrawl.processors import author_from_byline, clean_text, is_signature, is_views_line
-from newscrawl.selectors import DEFAULT, Element, Predicate, Selectors
+from newscrawl.selectors import DEFAULT, Element, FirstBelow, Predicate, Selectors
 from newscrawl.site import SiteScheme
 
 #: How many article roots are weighed against each other when a page has several.
@@ -226,20 +226,21 @@ def parse_listing(sel: Selector, selectors: Selectors = DEFAULT) -> list[Card]:
         return []
     in_furniture = _hidden_by(selectors.card_furniture.bind(sel.root), self_too=False)
     not_text = selectors.not_text.bind(sel.root)
+    first = FirstBelow(sel.root, (title_link, any_link, title, time, category, category_link))
     cards = []
     for block in blocks:
         if in_furniture(block):
             continue
-        href = _href(title_link.first(block)) or _href(any_link.first(block))
+        href = _href(first(title_link, block)) or _href(first(any_link, block))
         if not href:
             continue
         cards.append(
             Card(
                 href=href,
-                title=_text(title.first(block), not_text),
-                time=_text(time.first(block), not_text),
-                category=_text(category.first(block), not_text),
-                category_href=_href(category_link.first(block)),
+                title=_text(first(title, block), not_text),
+                time=_text(first(time, block), not_text),
+                category=_text(first(category, block), not_text),
+                category_href=_href(first(category_link, block)),
             )
         )
     return cards
