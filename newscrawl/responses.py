@@ -207,13 +207,18 @@ def better_encoding(body: bytes, used: str, text: str) -> str | None:
     'cp1251'
     >>> better_encoding("café".encode("cp1252"), "cp1252", "café") is None
     True
+    >>> lying = b'<meta charset="utf-16">Talks ' + bytes([0xFF]) + b' resumed'
+    >>> better_encoding(lying, "utf-8", lying.decode("utf-8", "replace")) is None
+    True
     """
     candidates = []
     if used.replace("_", "-").lower() not in ("utf-8", "utf8"):
         candidates.append("utf-8")
     if "\ufffd" in text:
         declared = html_body_declared_encoding(body)
-        if declared is not None:
+        # A page that declares UTF-16 or UTF-32 in its own markup is not: its markup could not
+        # be read as ASCII then (the HTML standard reads such a declaration as UTF-8).
+        if declared is not None and not declared.replace("_", "-").lower().startswith("utf-"):
             candidates.append(declared)
     for encoding in candidates:
         if encoding == used:
