@@ -328,6 +328,14 @@ def test_redesigned_articles_are_refused_and_fail_the_run(
         f" articles (coverage 0%, floor 50%); failing pages saved in {saved}"
     )
     assert stat(log, "caliber_world/items_refused") == count
+    refused = [line for line in log.splitlines() if " WARNING: Article refused (" in line]
+    assert len(refused) == count
+    assert all(
+        line.split(" WARNING: ", 1)[1].startswith(
+            f"Article refused (lacks published_at, body): {server.base_url}{POST}"
+        )
+        for line in refused
+    )
     assert stat(log, "caliber_world/failed_pages_saved") == 3
     assert len(list(saved.glob("*.html"))) == 3
     assert dataset.read_bytes() == b""
@@ -340,6 +348,30 @@ def test_redesigned_articles_are_refused_and_fail_the_run(
     assert code == 0, log[-3000:]
     assert stat(log, "caliber_world/articles_owed_retried") == count
     assert sorted(item["slug"] for item in read_jsonl(dataset)) == sorted(held_back)
+
+
+def test_an_article_short_of_fewer_fields_than_refused_is_written_and_logged_incomplete(
+    serve: list[ReplicaServer], tmp_path: Path
+) -> None:
+    site = RedesignedSite(default_site(), {"post_time": "article__time"})
+    server = start(serve, site)
+    dataset = tmp_path / "out.jsonl"
+
+    code, log = crawl_site(server, dataset)
+
+    count = len(expected_articles(server.base_url))
+    incomplete = [line for line in log.splitlines() if " WARNING: Article incomplete (" in line]
+    assert len(incomplete) == count
+    assert all(
+        line.split(" WARNING: ", 1)[1].startswith(
+            f"Article incomplete (lacks published_at): {server.base_url}{POST}"
+        )
+        for line in incomplete
+    )
+    assert stat(log, "caliber_world/field_missing/published_at") == count
+    assert len(read_jsonl(dataset)) == count  # written, with published_at null
+    assert {item["published_at"] for item in read_jsonl(dataset)} == {None}
+    assert code == 1  # and the field's coverage under its floor is drift
 
 
 def test_no_article_readable_is_too_few_items(serve: list[ReplicaServer], tmp_path: Path) -> None:

@@ -250,6 +250,10 @@ def test_a_run_makes_at_most_revisit_max_and_the_rest_wait(world: World, tmp_pat
     assert [line["slug"] for line in history(dataset)[3:]] == world.slugs[:1]
     assert stat(stderr, "caliber_world/revisits_due") == 3
     assert stat(stderr, "caliber_world/revisits_deferred") == 2
+    assert (
+        " INFO: Revisits: 3 due, 0 more from the backfill; 1 this run, 2 wait for the next runs"
+        " (CALIBER_REVISIT_MAX=1); 3 articles tracked\n"
+    ) in stderr
     code, stderr = world.crawl(dataset, *ages, "-s", "CALIBER_REVISIT_MAX=0")
     assert code == 0, stderr[-3000:]
     assert sorted(line["slug"] for line in history(dataset)[3:]) == world.slugs
