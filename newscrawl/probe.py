@@ -15,7 +15,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import urllib.robotparser
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
@@ -24,6 +23,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
+from protego import Protego
 from scrapy.http import HtmlResponse, TextResponse
 
 from newscrawl.alarms import REQUIRED_FIELDS, filled, safe_name
@@ -167,7 +167,7 @@ class Fetcher:
         self.max_requests = max_requests
         self.save_dir = save_dir
         self.requests = 0
-        self.robots: urllib.robotparser.RobotFileParser | None = None
+        self.robots: Protego | None = None
         self._last = 0.0
         self.obey_robots = True
         # Why the last redirect was not followed, when it was refused for a reason of ours.
@@ -184,7 +184,7 @@ class Fetcher:
 
     def allowed(self, url: str) -> bool:
         """Whether robots.txt lets the crawl's User-Agent fetch ``url``."""
-        return self.robots is None or self.robots.can_fetch(self.agent, url)
+        return self.robots is None or bool(self.robots.can_fetch(url, self.agent))
 
     def get(self, url: str, *, obey_robots: bool = True) -> Fetched:
         """Fetch ``url``; raises ``ProbeBudgetError`` when no request is left.
@@ -287,9 +287,10 @@ class Fetcher:
     def load_robots(self) -> Fetched:
         """Fetch and parse robots.txt (a 4xx allows everything, as Scrapy does)."""
         fetched = self.get(urljoin(self.base_url, "/robots.txt"), obey_robots=False)
-        parser = urllib.robotparser.RobotFileParser()
         if fetched.ok:
-            parser.parse(fetched.body.decode("utf-8", "replace").splitlines())
+            # Protego, the parser Scrapy's robots.txt middleware uses: the crawl's own rules
+            # (wildcards, the longest match wins), not the standard library's.
+            parser = Protego.parse(fetched.body.decode("utf-8", "replace"))
             self.robots = parser
             delay = parser.crawl_delay(self.agent)
             if delay is not None:
@@ -471,7 +472,7 @@ class Probe:
             )
             return True  # Scrapy's robots.txt middleware then allows every page too
         allowed = self.fetcher.allowed(self.section_url)
-        sitemaps = robots.site_maps() or []
+        sitemaps = list(robots.sitemaps)
         self.report.add(
             "robots.txt",
             allowed,
@@ -662,7 +663,7 @@ class Probe:
     # sitemaps and feeds ------------------------------------------------------------------------
     def check_feeds(self) -> None:
         robots = self.fetcher.robots
-        declared = (robots.site_maps() or []) if robots is not None else []
+        declared = list(robots.sitemaps) if robots is not None else []
         own_feed = EDITIONS[self.scheme.language].feed_path
         feeds = [*declared[:2], "/sitemap.xml", "/rss.xml", own_feed]
         urls = list(dict.fromkeys(feed for feed in feeds if feed))

@@ -314,6 +314,17 @@ def test_a_robots_txt_that_disallows_everything_is_obeyed(serve: Any) -> None:
     assert [request.target for request in server.requests] == ["/robots.txt"]
 
 
+def test_robots_txt_is_read_by_the_crawls_own_rules(serve: Any) -> None:
+    # The longest match wins, as for Scrapy's parser (Protego): the section is allowed. The
+    # standard library's parser, which the probe used, took the first rule and said no.
+    robots = "User-agent: *\nDisallow: /\nAllow: /en/\n"
+    server = serve(RobotsSite(default_site(), robots))
+    result = probe(server.base_url)
+    assert result.stdout.splitlines()[0] == (
+        "OK   robots.txt: 200, allows /en/category/world for newscrawl/0.1; sitemaps: none"
+    )
+
+
 class RedirectLoopSite:
     """Every page redirects to itself with one more ``?n=``: a loop with no end."""
 
