@@ -597,12 +597,13 @@ class Probe:
                 self.check_endpoint(url)
             elif template not in candidates:
                 candidates.append(template)
-        candidates += [form for form in PAGE_FORMS if form not in candidates]
+        named = set(candidates)
+        candidates += [form for form in PAGE_FORMS if form not in named]
         for template in candidates[:MAX_PAGE_TRIES]:
             if template in tried:
                 continue
             tried.add(template)
-            origin = "named by page 1" if template in candidates[: len(discovered)] else "tried"
+            origin = "named by page 1" if template in named else "tried"
             if self.try_form(template, first, origin):
                 self.report.settings["CALIBER_PAGE_URL"] = template
                 return True

@@ -462,3 +462,27 @@ def test_every_template_form_the_crawl_takes_is_probed_as_the_crawl_reads_it(
         f"OK   page 2 by {template} (configured): {server.base_url}/en/category/world/page/2: 200,"
     ) in result.stdout
     assert "Settings to use" not in result.stdout
+
+
+def test_only_the_forms_page_1_names_are_labelled_so(serve: Any) -> None:
+    # Page 1 names a path form and two API URLs (no form): the common forms tried after the
+    # named one were labelled "named by page 1" too.
+    page = (
+        default_site()
+        .resolve(SECTION_PATH, {})
+        .body.replace(
+            b"</body>",
+            b'<link rel="next" href="/en/category/world/page/2">'
+            b'<button class="load_more" data-url="/api/a?page=2">Load more</button>'
+            b'<button class="load_more" data-url="/api/b?page=2">Load more</button></body>',
+        )
+    )
+    site = FaultySite(IgnoresPageParamSite(default_site()), {SECTION_PATH: Fault(body=page)})
+    server = serve(site)
+    result = probe(server.base_url)
+    forms = [line.split(":", 1)[0] for line in result.stdout.splitlines() if " page 2 by " in line]
+    assert forms[:3] == [
+        "FAIL page 2 by {section}?page={page} (configured)",
+        "FAIL page 2 by {section}/page/{page} (named by page 1)",
+        "FAIL page 2 by {section}/{page} (tried)",
+    ]
