@@ -441,20 +441,16 @@ def _as_byline(text: str | None) -> str | None:
     return text if name.lower().startswith("by") else f"By {name}"
 
 
-def article_root(scope: Element, selectors: Selectors = DEFAULT) -> Element | None:
-    """The ``ARTICLE_ROOT`` element that holds the article, ``None`` if none matches.
+def _article_root(
+    scope: Element, selectors: Selectors
+) -> tuple[Element | None, dict[str, Element]]:
+    """The ``ARTICLE_ROOT`` element that holds the article (``None`` if none matches), and the
+    parts found below it (below ``scope`` when there is none).
 
     With several (a decoy block before the article, a teaser, nested roots), the one holding the
     most of headline, body, time, category, cover and views wins, the first of those on a tie;
     only the first ``MAX_ROOTS_WEIGHED`` are weighed.
     """
-    return _article_root(scope, selectors)[0]
-
-
-def _article_root(
-    scope: Element, selectors: Selectors
-) -> tuple[Element | None, dict[str, Element]]:
-    """``article_root`` and the parts found below it (below ``scope`` when there is none)."""
     roots = selectors.rule("ARTICLE_ROOT").select(scope)
     if len(roots) <= 1:
         root = roots[0] if roots else None
@@ -472,7 +468,7 @@ def _article_root(
 def parse_article(sel: Selector, selectors: Selectors = DEFAULT) -> ArticlePage:
     """The raw parts of an article page; absent parts are ``None`` (or empty).
 
-    Everything is read below the article's root (see ``article_root``; the whole of ``sel`` when
+    Everything is read below the article's root (see ``_article_root``; the whole of ``sel`` when
     no root matches), the meta fallbacks anywhere in ``sel``. Body paragraphs are
     ``BODY_PARAGRAPH`` elements below ``BODY``, and the body leaves out whatever is inside what
     ``NOT_TEXT`` or a ``BODY_*`` exclusion matches.
