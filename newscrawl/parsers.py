@@ -69,6 +69,8 @@ class Listing:
     articles: list[ListedArticle] = field(default_factory=list)
     other_section: int = 0
     not_article: int = 0
+    #: The article links that are no URL at all (``http://[oops``), of any card.
+    malformed: list[str] = field(default_factory=list)
 
     @property
     def cards(self) -> int:
@@ -257,24 +259,18 @@ def card_in_section(card: Card, scheme: SiteScheme, page_url: str) -> bool:
     return label is None or label.casefold() == scheme.section_label.casefold()
 
 
-def _article_slug(scheme: SiteScheme, href: str, page_url: str) -> str | None:
-    """The slug a card's link names; ``None`` for a link that is no URL (``http://[oops``)."""
-    try:
-        return scheme.article_slug(href, page_url)
-    except ValueError:
-        return None
-
-
 def parse_section_listing(
     sel: Selector, scheme: SiteScheme, page_url: str, selectors: Selectors = DEFAULT
 ) -> Listing:
     """The section's own articles on a listing page, in page order."""
     listing = Listing()
     for card in parse_listing(sel, selectors):
+        if not scheme.link_is_valid(card.href, page_url):
+            listing.malformed.append(card.href)
         if not card_in_section(card, scheme, page_url):
             listing.other_section += 1
             continue
-        slug = _article_slug(scheme, card.href, page_url)
+        slug = scheme.article_slug(card.href, page_url)
         if slug is None:
             listing.not_article += 1
             continue

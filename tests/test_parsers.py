@@ -678,6 +678,7 @@ def test_a_malformed_link_is_not_an_article_and_spares_the_others() -> None:
     )
     assert [a.slug for a in listing.articles] == ["a-0", "a-1"]
     assert listing.not_article == 1
+    assert listing.malformed == ["http://[oops/en/post/x"]
 
 
 def _body(inner: str) -> list[str]:

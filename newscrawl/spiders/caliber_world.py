@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 import scrapy
-from parsel import Selector
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
@@ -31,7 +30,6 @@ from newscrawl.paging import (
     repeats_the_last_page,
 )
 from newscrawl.parsers import Listing, parse_article, parse_section_listing
-from newscrawl.parsers import parse_listing as parse_cards
 from newscrawl.processors import parse_site_datetime, views_count
 from newscrawl.responses import (
     better_encoding,
@@ -238,8 +236,9 @@ class CaliberWorldSpider(scrapy.Spider):
             self.count("listing_rechecked")
             yield self.listing_request(page, recheck=True, side=side)
             return
-        sel = page_selector(response.text)
-        listing = parse_section_listing(sel, self.scheme, response.url, self.selectors)
+        listing = parse_section_listing(
+            page_selector(response.text), self.scheme, response.url, self.selectors
+        )
         if cut:
             self.count("errors/listing_truncated")
             self.walk.listing_failures += 1
@@ -263,7 +262,7 @@ class CaliberWorldSpider(scrapy.Spider):
                 signal=alarms.markup_drift, response=response, message=message
             )
             raise CloseSpider(alarms.DRIFT)
-        self.count_malformed(response, sel, listing)
+        self.count_malformed(response.url, listing)
         self.count("cards_other_section", listing.other_section)
         self.count("cards_not_article", listing.not_article)
         if listing.articles:
@@ -341,17 +340,10 @@ class CaliberWorldSpider(scrapy.Spider):
             requests.append(self.article_request(card.slug, card.category))
         return requests, stored
 
-    def count_malformed(self, response: TextResponse, sel: Selector, listing: Listing) -> None:
+    def count_malformed(self, url: str, listing: Listing) -> None:
         """Count and log (once per page) the cards whose article link is not a URL; the parser
         counted them as not an article (a category link that is no URL is judged by its label)."""
-        if not listing.not_article:
-            return
-        url = response.url
-        malformed = [
-            card.href
-            for card in parse_cards(sel, self.selectors)
-            if not self.scheme.link_is_valid(card.href, url)
-        ]
+        malformed = listing.malformed
         if malformed:
             self.count("cards_malformed", len(malformed))
             self.logger.warning(
