@@ -19,20 +19,10 @@ from newscrawl.middlewares import OffsiteRefusedError
 #: parsel's default, lxml.html's, calls back into Python for every element the parsers touch.
 _HTML_PARSER = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
 
-# Failures that will not mend by asking again: the article is gone or forbidden, or refused by
-# the crawler's own rules (a page over DOWNLOAD_MAXSIZE, e.g. a gzip bomb, is not fetched again).
-GONE = frozenset(
-    {
-        "http_400",
-        "http_401",
-        "http_403",
-        "http_404",
-        "http_410",
-        "http_451",
-        "robots_forbidden",
-        "too_large",
-    }
-)
+#: Failures that say the article is gone: asking again will not bring it back (an owed article
+#: is dropped, a stored one's revisits end). Any other failure is asked for again by later runs
+#: (up to ``CALIBER_OWED_MAX_RUNS``), except a page too large, which is given up at once.
+GONE = frozenset({"http_404", "http_410"})
 
 #: Every kind ``failure_kind`` returns (``http_<status>`` stands for any HTTP status), and what
 #: each means; the spider adds ``not_html`` and ``unparsable``, the paging ``truncated``.

@@ -221,10 +221,10 @@ class ViewsHistoryPipeline:
             self.logger.warning("Revisit found no views: %s", revisit.url)
 
     def failed(self, revisit: Revisit, kind: str) -> None:
-        """A revisit could not read the page: a gone page ends its revisits, any other failure
-        is asked for again by the next run."""
+        """A revisit could not read the page: a gone (or too large) page ends its revisits, any
+        other failure is asked for again by the next runs, as a failed article page is."""
         self.count(f"errors/revisit_{kind}")
-        if kind in GONE:
+        if kind in GONE or kind == "too_large":
             self.history.gone(revisit)
             self.count("revisits_gone")
             self.logger.warning("Revisits ended (%s): %s", kind, revisit.url)

@@ -32,6 +32,7 @@ from newscrawl.paging import (
 from newscrawl.parsers import Listing, parse_article, parse_section_listing
 from newscrawl.processors import parse_site_datetime, views_count
 from newscrawl.responses import (
+    GONE,
     better_encoding,
     failed_url,
     failure_kind,
@@ -46,8 +47,6 @@ from newscrawl.views import Revisit, on_host
 REQUIRED_FIELDS = alarms.REQUIRED_FIELDS
 # Fields a page may lack; counted as field_missing/<field> but not logged (cited_sources may be []).
 OPTIONAL_FIELDS = ("author", "views", "image_url")
-# Article failures that asking again will not mend: the page is gone for good.
-GONE_FOR_GOOD = frozenset({"http_404", "http_410"})
 # The close reason of a paused crawl (Ctrl-C, SIGTERM): JOBDIR resumes it.
 PAUSED = "shutdown"
 
@@ -649,7 +648,7 @@ class CaliberWorldSpider(scrapy.Spider):
         slug = request.cb_kwargs["slug"]
         self.count(f"errors/article_{kind}")
         outcome = ""
-        if kind in GONE_FOR_GOOD:
+        if kind in GONE:
             if self.dataset is not None and slug in self.dataset.owed:
                 self.dataset.give_up(slug)
                 self.count("articles_gone")
