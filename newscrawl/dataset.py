@@ -160,15 +160,16 @@ def repair_tail(path: Path, rejected_path: Path) -> Repair | None:
         dataset.seek(size - 1)
         if dataset.read(1) == b"\n":
             return None
-        start = max(0, size - _TAIL_SCAN)
-        while True:
+        # Back from the end a block at a time, each block read once, to the last newline.
+        keep, end = 0, size
+        while end > 0:
+            start = max(0, end - _TAIL_SCAN)
             dataset.seek(start)
-            block = dataset.read(size - start)
-            cut = block.rfind(b"\n")
-            if cut >= 0 or start == 0:
+            cut = dataset.read(end - start).rfind(b"\n")
+            if cut >= 0:
+                keep = start + cut + 1
                 break
-            start = max(0, start - _TAIL_SCAN)
-        keep = start + cut + 1
+            end = start
         dataset.seek(keep)
         last = dataset.read()
         if line_slug(last) is not None:
