@@ -40,7 +40,6 @@ COVERAGE_FIELDS = tuple(
     [name for name in FIELD_SELECTORS if name not in REQUIRED_FIELDS]
     + [name for name in FIELD_SELECTORS if name in REQUIRED_FIELDS]
 )
-_TOKEN = re.compile(r"[A-Za-z0-9_.~-]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SHOWN = 60
 
