@@ -78,9 +78,8 @@ class CaliberWorldSpider(scrapy.Spider):
         self.scheme: SiteScheme = SiteScheme.for_edition(self.args.base_url, EDITIONS[self.edition])
         self.allowed_domains = [urlsplit(self.args.base_url).hostname or ""]
         self.walk = Walk()
-        self.max_listing_pages = config.MAX_LISTING_PAGES.read(
-            {}
-        )  # settings.py's, until from_crawler
+        # settings.py's default, until from_crawler reads the crawl's settings
+        self.max_listing_pages = config.MAX_LISTING_PAGES.read({})
 
     @classmethod
     def check_arguments(cls, **kwargs: str) -> None:
